@@ -1,0 +1,78 @@
+"""The `guideline` command: a thin layer that parses arguments and calls the stages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.diagnostics import format_diagnostics, summary_line
+from generator.project import UsageError, guideline_folders
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+def _today(value: str | None) -> dt.date:
+    raw = value or os.environ.get("GUIDELINE_TODAY")
+    if not raw:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise click.BadParameter(f"{raw!r} is not a date like 2026-01-31", param_hint="--today") from None
+
+
+def _folders(paths) -> list[Path]:
+    try:
+        return guideline_folders([Path(p) for p in paths])
+    except UsageError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="guideline")
+def main() -> None:
+    """Check and publish clinical guidelines kept as YAML.
+
+    Every command takes guideline folders (or folders of them); the default is content/.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="text: path:line:col lines; json: an array; github: Actions annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
+def check(paths, fmt: str, strict: bool, today: str | None) -> None:
+    """Validate guidelines: schema, citations, DOIs, grading, algorithm, codes, dates, text safety."""
+    from generator.check import CheckContext, check_folders
+
+    folders = _folders(paths)
+    ctx = CheckContext(today=_today(today), strict=strict)
+    guidelines, diagnostics = check_folders(folders, ctx)
+    output = format_diagnostics(diagnostics, fmt)
+    if output:
+        click.echo(output)
+    summary = summary_line(diagnostics, len(guidelines))
+    click.echo(summary, err=fmt != "text")
+    sys.exit(EXIT_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK)
+
+
+def _register_optional_commands() -> None:
+    """Commands living in their own modules register themselves here (imported lazily by name)."""
+    import importlib
+
+    for module in ("generator.commands",):
+        try:
+            importlib.import_module(module).register(main)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+
+
+_register_optional_commands()

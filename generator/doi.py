@@ -1,0 +1,45 @@
+"""DOI syntax: normalise the forms authors paste, reject what cannot be a DOI."""
+
+from __future__ import annotations
+
+import re
+
+_PREFIXES = (
+    "https://doi.org/",
+    "http://doi.org/",
+    "https://dx.doi.org/",
+    "http://dx.doi.org/",
+    "doi.org/",
+    "doi:",
+)
+# Crossref's recommended pattern for modern DOIs, anchored; suffix without whitespace.
+_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+
+
+def normalise(value: str) -> str:
+    """`https://doi.org/10.1/ABC` and `doi: 10.1/ABC` -> `10.1/abc` (DOIs are case-insensitive)."""
+    v = value.strip()
+    lowered = v.lower()
+    for prefix in _PREFIXES:
+        if lowered.startswith(prefix):
+            v = v[len(prefix) :].strip()
+            break
+    return v.lower()
+
+
+def problem(value: str) -> str | None:
+    """Why `value` is not a valid DOI, or None."""
+    v = normalise(value)
+    if not v:
+        return "DOI is empty"
+    if any(ch.isspace() for ch in v):
+        return f"DOI {value!r} contains white space"
+    if not v.startswith("10."):
+        return f"DOI {value!r} must start with the directory indicator '10.'"
+    if not _DOI.match(v):
+        return f"DOI {value!r} is malformed: expected 10.<4-9 digit registrant>/<suffix>"
+    return None
+
+
+def url(value: str) -> str:
+    return "https://doi.org/" + normalise(value)

@@ -1,0 +1,69 @@
+"""Every diagnostic code, with what it means and how to fix it (the README's table is generated from this)."""
+
+from __future__ import annotations
+
+CODES: dict[str, tuple[str, str]] = {
+    # files and YAML
+    "missing-file": ("a guideline folder lacks one of its files", "add guideline.yaml, statements.yaml, references.yaml (or .json) and algorithm.yaml"),
+    "duplicate-file": ("both references.yaml and references.json exist", "keep one of them"),
+    "unknown-file": ("a YAML/JSON file in the folder is not a guideline file (warning)", "rename it to the file it was meant to be, or move it out"),
+    "file-unreadable": ("the file cannot be read (permissions, a broken link)", "fix the file's permissions or restore it"),
+    "file-too-large": ("the file is over the 2 MiB limit for content files", "split the content; no guideline file needs to be this large"),
+    "encoding-bom": ("the file starts with a UTF-8 byte-order mark", "save as UTF-8 without BOM"),
+    "encoding-not-utf8": ("the file holds bytes that are not UTF-8, or a NUL byte", "save the file as UTF-8"),
+    "yaml-empty": ("the file has no content", "write the file's fields (see README, Content format)"),
+    "yaml-syntax": ("the YAML cannot be parsed (tabs, bad indentation, an unclosed quote, a truncated file)", "fix the YAML at the line shown; indent with spaces"),
+    "yaml-duplicate-key": ("a mapping has the same key twice; YAML would silently keep the last one", "delete or rename one of the keys"),
+    "yaml-tag": ("a YAML tag (!!python/..., !custom) or merge key (<<) is used", "write plain values; tags are never executed and not allowed"),
+    "yaml-key": ("a mapping key is not a plain string", "use a plain word as the key"),
+    "yaml-alias-limit": ("aliases expand to more than 200,000 values (an alias bomb)", "write values out instead of nesting aliases"),
+    "yaml-too-deep": ("nesting deeper than 64 levels", "flatten the structure"),
+    # model
+    "unknown-field": ("a field name the content model does not know (a typo, usually)", "use the field suggested by 'did you mean'"),
+    "missing-field": ("a required field is missing", "add the field named in the message"),
+    "wrong-type": ("a value has the wrong type (a number where text is needed, a list where a mapping is needed)", "quote numbers meant as text; match the shape in the README"),
+    "invalid-value": ("a value is outside what the field allows", "use one of the values the message lists"),
+    "invalid-id": ("an id is not a slug (lowercase letters, digits, hyphens)", "rename it, e.g. rec-continue-tki"),
+    "invalid-version": ("the version is not semantic (MAJOR.MINOR.PATCH)", "write e.g. 1.0.0"),
+    "duplicate-id": ("two statements, references, nodes or sections share an id", "give each a unique id"),
+    # citations and references
+    "missing-citation": ("a statement cites no reference", "add at least one reference key under citations"),
+    "unknown-reference": ("a citation key matches no reference", "fix the key or add the reference to references.yaml"),
+    "duplicate-citation": ("a statement cites the same reference twice (warning)", "cite it once"),
+    "invalid-doi": ("a DOI is empty, has spaces or is not 10.<registrant>/<suffix>", "copy the DOI from doi.org or the publisher's page"),
+    "duplicate-doi": ("two references have the same DOI", "merge them into one reference"),
+    "unused-reference": ("a reference is cited by no statement (warning)", "cite it or remove it"),
+    # grading
+    "missing-grade": ("a recommendation has no level of evidence and strength", "add grade: {level: ..., strength: ...}"),
+    "invalid-grade": ("a level or strength is not part of the declared grading system", "use a value the message lists, or change `grading`"),
+    "unexpected-grade": ("a statement that is not a recommendation carries a grade", "remove the grade or make it a recommendation"),
+    # sections and patient text
+    "unknown-section": ("a statement names a section not declared in guideline.yaml", "declare the section or fix the name"),
+    "unknown-patient-section": ("patient text names a patient section not declared under patient.sections", "declare it or fix the name"),
+    "unknown-statement": ("a statement id (in the algorithm, a question or also_based_on) does not exist", "fix the id"),
+    "empty-section": ("a declared section has no statements (warning)", "add statements or remove the section"),
+    # algorithm
+    "algorithm-start": ("the algorithm does not have exactly one start node", "keep one node with kind: start"),
+    "algorithm-branches": ("a decision has fewer than two branches, duplicate labels, or a non-decision has branches", "give each decision two or more labelled branches"),
+    "algorithm-dead-end": ("a path cannot reach an end node", "connect the node with `next` or a branch to a path that ends"),
+    "algorithm-unknown-node": ("`next` or a branch points at a node that does not exist", "fix the node id"),
+    "algorithm-unreachable": ("a node cannot be reached from the start", "connect it or remove it"),
+    "algorithm-cycle": ("the graph loops without a declared back-edge", "mark the intended back-edge with loop: true"),
+    "algorithm-uncited": ("a node rests on no statement", "list the statements it rests on under `statements`"),
+    # codes and dates
+    "invalid-icd10": ("an ICD-10 code is not in the WHO ICD-10 list", "look the code up (secondary malignant neoplasm of lung is C78.0)"),
+    "invalid-icd11": ("an ICD-11 code is not well-formed", "write a code such as 2D70"),
+    "invalid-dates": ("dates are in an impossible order (review before effective)", "fix the dates"),
+    "review-overdue": ("the guideline's review_by date has passed (error when published, warning for a draft)", "review it and move review_by"),
+    "statement-review-overdue": ("a statement's review_due date has passed", "review the statement and update last_reviewed/review_due"),
+    "changelog-missing-version": ("the changelog has no entry for the current version (warning)", "add a changelog entry"),
+    # text safety
+    "raw-html": ("HTML in content (tags, comments)", "write Markdown; HTML is never rendered"),
+    "unsafe-url": ("a javascript:, data:, file: or other non-web URL", "link to an https:// page"),
+    "image-not-allowed": ("an image in statement text", "remove it; figures come from the algorithm"),
+    "template-syntax": ("{{ }}, {% %} or {# in content", "remove it; content is never evaluated as a template"),
+    "bidi-control": ("an invisible bidirectional control character (can make text read differently)", "delete the character"),
+    "invisible-character": ("an invisible control or zero-width character", "delete the character"),
+    "long-word": ("a word over 60 characters that cannot be laid out on a page", "break it up, or make it a link"),
+    "placeholder": ("a TODO: placeholder from `guideline new` remains (warning; error with --strict)", "replace it with real content"),
+}

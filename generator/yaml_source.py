@@ -1,0 +1,277 @@
+"""Safe YAML loading that remembers where every value came from.
+
+PyYAML composes the node graph (in C when libyaml is present); we build the Python values
+ourselves so that we can reject what a guideline must never contain (Python tags, duplicate
+keys, non-string keys), bound alias expansion ("billion laughs"), and record the line and
+column of every key and value in a `SourceMap`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.diagnostics import Diagnostic, Location
+
+try:  # libyaml's parser is ~3x faster; the pure-Python one behaves the same.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_NODES = 200_000  # values after alias expansion: far above a real guideline, far below a bomb
+MAX_DEPTH = 64
+
+_STANDARD_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+}
+
+_scalar_constructor = yaml.constructor.SafeConstructor()
+
+Path_ = tuple  # a path into the document: keys and list indexes
+
+
+@dataclass(frozen=True)
+class Mark:
+    line: int  # 1-based
+    column: int  # 1-based
+    style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
+
+
+@dataclass
+class SourceMap:
+    """Where each value (and each mapping key) of one file was written."""
+
+    path: str
+    values: dict[tuple, Mark] = field(default_factory=dict)
+    keys: dict[tuple, Mark] = field(default_factory=dict)
+
+    def location(self, path: tuple = (), *, key: bool = False) -> Location:
+        """The location of the value at `path` (or of its key); falls back to the nearest ancestor."""
+        table = self.keys if key else self.values
+        p = tuple(path)
+        while True:
+            mark = table.get(p) or (self.values.get(p) if key else None)
+            if mark is not None:
+                return Location(self.path, mark.line, mark.column)
+            if not p:
+                return Location(self.path, 1, 1)
+            p = p[:-1]
+
+    def text_location(self, path: tuple, offset: int, text: str) -> Location:
+        """The location of character `offset` inside the string value at `path`."""
+        mark = self.values.get(tuple(path))
+        if mark is None:
+            return self.location(path)
+        before = text[:offset]
+        newlines = before.count("\n")
+        if mark.style in ("|", ">"):
+            # Block scalars start on the line after the indicator; their indentation is unknown here,
+            # so the column is the mark's (the indicator's) column.
+            return Location(self.path, mark.line + 1 + newlines, mark.column)
+        if newlines:
+            return Location(self.path, mark.line + newlines, 1)
+        return Location(self.path, mark.line, mark.column + len(before) + (1 if mark.style else 0))
+
+
+@dataclass
+class YamlDocument:
+    data: Any
+    source: SourceMap
+
+
+class _Budget(Exception):
+    pass
+
+
+class _Rejected(Exception):
+    def __init__(self, mark: Any, code: str, message: str):
+        super().__init__(message)
+        self.mark = mark
+        self.code = code
+        self.message = message
+
+
+def _mark(node: yaml.Node) -> Mark:
+    m = node.start_mark
+    style = getattr(node, "style", None) or None  # libyaml says "" for plain scalars
+    return Mark(m.line + 1, m.column + 1, style)
+
+
+def _loc(path: str, mark: Any) -> Location:
+    if mark is None:
+        return Location(path, 1, 1)
+    return Location(path, mark.line + 1, mark.column + 1)
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """Read a content file as UTF-8 text, with a diagnostic (not an exception) for each way it can fail."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return None, [Diagnostic.error(Location(display), "file-unreadable", f"cannot read file: {exc.strerror}")]
+    if size > MAX_FILE_BYTES:
+        return None, [
+            Diagnostic.error(
+                Location(display, 1, 1),
+                "file-too-large",
+                f"file is {size:,} bytes; content files may be at most {MAX_FILE_BYTES:,} bytes",
+            )
+        ]
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic.error(Location(display), "file-unreadable", f"cannot read file: {exc.strerror}")]
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return None, [
+            Diagnostic.error(
+                Location(display, 1, 1),
+                "encoding-bom",
+                "file starts with a byte-order mark; save it as UTF-8 without BOM",
+            )
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, [
+            Diagnostic.error(
+                Location(display, line, column),
+                "encoding-not-utf8",
+                f"byte 0x{raw[exc.start]:02x} is not valid UTF-8; save the file as UTF-8",
+            )
+        ]
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Diagnostic.error(Location(display, line, 1), "encoding-not-utf8", "file contains a NUL byte")]
+    return text, []
+
+
+def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    """Parse one YAML document from text into plain Python values plus a SourceMap."""
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        return None, [Diagnostic.error(Location(display, 1, 1), "yaml-empty", "file is empty")]
+    try:
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+            mark = exc.context_mark  # where the unclosed quote opened, not the end of the file
+        problem = exc.problem or "invalid YAML"
+        if exc.context and exc.context not in problem:
+            problem = f"{problem} ({exc.context})"
+        if "\t" in text and "tab" in problem.lower() or _tab_at(text, mark):
+            problem += "; indent with spaces, not tabs"
+        return None, [Diagnostic.error(_loc(display, mark), "yaml-syntax", problem)]
+    except yaml.YAMLError as exc:  # e.g. a reader error for control characters
+        mark = getattr(exc, "problem_mark", None)
+        if mark is None and hasattr(exc, "position"):
+            return None, [Diagnostic.error(Location(display, 1, 1), "yaml-syntax", str(exc).splitlines()[0])]
+        return None, [Diagnostic.error(_loc(display, mark), "yaml-syntax", str(exc).splitlines()[0])]
+    except RecursionError:
+        return None, [Diagnostic.error(Location(display, 1, 1), "yaml-too-deep", "YAML nesting is too deep")]
+    if node is None:
+        return None, [Diagnostic.error(Location(display, 1, 1), "yaml-empty", "file is empty")]
+
+    source = SourceMap(display)
+    budget = [0]
+    diagnostics: list[Diagnostic] = []
+    try:
+        data = _build(node, (), source, budget, 0, diagnostics)
+    except _Budget:
+        return None, [
+            Diagnostic.error(
+                Location(display, 1, 1),
+                "yaml-alias-limit",
+                f"document expands to more than {MAX_NODES:,} values (alias bomb?); write the values out",
+            )
+        ]
+    except _Rejected as exc:
+        return None, [Diagnostic.error(_loc(display, exc.mark), exc.code, exc.message)]
+    if any(d.is_error for d in diagnostics):
+        return None, diagnostics
+    return YamlDocument(data, source), diagnostics
+
+
+def _tab_at(text: str, mark: Any) -> bool:
+    if mark is None:
+        return False
+    lines = text.splitlines()
+    if mark.line >= len(lines):
+        return False
+    line = lines[mark.line]
+    return "\t" in line[: len(line) - len(line.lstrip())]
+
+
+def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], depth: int, diags: list) -> Any:
+    budget[0] += 1
+    if budget[0] > MAX_NODES:
+        raise _Budget()
+    if depth > MAX_DEPTH:
+        raise _Rejected(node.start_mark, "yaml-too-deep", f"YAML nesting deeper than {MAX_DEPTH} levels")
+    if node.tag not in _STANDARD_TAGS:
+        raise _Rejected(
+            node.start_mark,
+            "yaml-tag",
+            f"tag {_short_tag(node.tag)} is not allowed; content files hold plain strings, numbers, lists and mappings",
+        )
+    source.values[path] = _mark(node)
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar_constructor.construct_object(node, deep=False)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(child, path + (i,), source, budget, depth + 1, diags) for i, child in enumerate(node.value)]
+    if isinstance(node, yaml.MappingNode):
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise _Rejected(key_node.start_mark, "yaml-tag", "merge keys (<<) are not allowed; write the fields out")
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
+                raise _Rejected(key_node.start_mark, "yaml-key", "mapping keys must be plain strings")
+            key = _scalar_constructor.construct_object(key_node, deep=False)
+            if not isinstance(key, str):
+                key = str(key_node.value)
+            if key in result:
+                first = source.keys.get(path + (key,))
+                where = f" (first defined on line {first.line})" if first else ""
+                diags.append(
+                    Diagnostic.error(
+                        _loc(source.path, key_node.start_mark),
+                        "yaml-duplicate-key",
+                        f"duplicate key {key!r}{where}",
+                    )
+                )
+                continue
+            source.keys[path + (key,)] = _mark(key_node)
+            result[key] = _build(value_node, path + (key,), source, budget, depth + 1, diags)
+        return result
+    raise _Rejected(node.start_mark, "yaml-syntax", "unsupported YAML node")  # pragma: no cover
+
+
+def _short_tag(tag: str) -> str:
+    if tag.startswith("tag:yaml.org,2002:"):
+        return "!!" + tag[len("tag:yaml.org,2002:") :]
+    return tag
+
+
+def load_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
+    text, diags = read_text(path, display)
+    if text is None:
+        return None, diags
+    return parse_yaml(text, display)
