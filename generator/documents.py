@@ -1,28 +1,70 @@
 """The documents a build produces, and what each one depends on.
 
-This is the contract between the renderers and the build engine:
+This is the contract between the renderers (generator/render/) and the build engine:
 
-* each document has a `view(guideline) -> dict`: a JSON-serialisable projection holding exactly
-  the content the document shows (the patient explainer's view has no clinician text, and so on);
-* `render(view, assets) -> bytes` turns the view into the file, using only the view, the templates
-  and the assets;
-* the build engine hashes the view (plus templates, assets, generator and dependency versions) to
-  decide whether an output is stale, writes outputs atomically, and renders documents in parallel.
+* each document module has `view(guideline) -> dict`: a JSON-serialisable projection holding
+  exactly the content the document shows (the patient explainer's view has no clinician text,
+  the flowchart's view has only the algorithm and the statement numbers it shows, ...);
+* and `render(view, deps) -> bytes`, which turns the view into the file using only the view,
+  the bytes of the documents listed in `needs` (`deps[name]`), the templates and the assets;
+* the build engine hashes the view (plus the template folders, generator and dependency
+  versions, and the bytes of `needs`) to decide whether an output is stale, writes outputs
+  atomically, and renders independent documents in parallel.
 
 So an edit that leaves a document's view unchanged cannot change that document, by construction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import importlib
+from dataclasses import dataclass
+from types import ModuleType
 
 
 @dataclass(frozen=True)
 class DocumentSpec:
-    name: str  # stable id used in manifest.json, e.g. "clinician-protocol-pdf"
+    name: str  # stable id used in manifest.json
     filename: str  # file under build/<guideline-id>/
-    module: str  # module with view(guideline) and render(view, assets)
+    module: str  # module with view(guideline) -> dict and render(view, deps) -> bytes
     templates: tuple[str, ...] = ()  # folders under templates/ the output depends on
-    needs: tuple[str, ...] = ()  # other documents whose bytes this one embeds (e.g. the flowchart)
+    needs: tuple[str, ...] = ()  # documents whose bytes this one embeds or converts
     pdf: bool = False  # rendered with WeasyPrint (skipped by --html-only)
-    extra: dict = field(default_factory=dict)
+
+    def load(self) -> ModuleType:
+        return importlib.import_module(self.module)
+
+
+DOCUMENTS: tuple[DocumentSpec, ...] = (
+    DocumentSpec("flowchart", "flowchart.svg", "generator.render.flowchart", templates=("flowchart",)),
+    DocumentSpec(
+        "clinician-protocol-html",
+        "clinician-protocol.html",
+        "generator.render.protocol",
+        templates=("protocol", "shared"),
+        needs=("flowchart",),
+    ),
+    DocumentSpec(
+        "clinician-protocol-pdf",
+        "clinician-protocol.pdf",
+        "generator.render.protocol_pdf",
+        templates=("protocol", "shared"),
+        needs=("clinician-protocol-html", "flowchart"),
+        pdf=True,
+    ),
+    DocumentSpec(
+        "patient-explainer-html",
+        "patient-explainer.html",
+        "generator.render.patient",
+        templates=("patient", "shared"),
+    ),
+    DocumentSpec(
+        "patient-explainer-pdf",
+        "patient-explainer.pdf",
+        "generator.render.patient_pdf",
+        templates=("patient", "shared"),
+        needs=("patient-explainer-html",),
+        pdf=True,
+    ),
+)
+
+BY_NAME = {d.name: d for d in DOCUMENTS}
