@@ -277,12 +277,26 @@ def _diagnostics_from(exc: ValidationError, model: type[BaseModel], source: Sour
             code = "wrong-type" if kind.endswith("_type") or kind in {"date_from_datetime_parsing", "date_parsing"} else "invalid-value"
             message = err["msg"]
             inp = err.get("input")
+            if kind == "model_type":
+                message = "expected a mapping of fields (key: value lines)"
             if kind == "string_type" and isinstance(inp, (int, float, bool)):
                 message += f" (got {inp!r}; put it in quotes)"
-            elif kind in {"string_type", "list_type", "dict_type", "model_type"} and inp is not None:
-                message += f" (got {type(inp).__name__ if not isinstance(inp, dict) else 'mapping'})"
-            out.append(Diagnostic.error(source.location(full), code, f"{field_name or 'value'}: {message}"))
+            elif kind in {"string_type", "list_type", "dict_type", "model_type"}:
+                message += f" (got {_kind_of(inp)})"
+            out.append(Diagnostic.error(source.location(full), code, f"{field_name}: {message}" if field_name else message))
     return out
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return f"{type(value).__name__} {value!r}"
 
 
 def _describe(path: tuple) -> str:
