@@ -59,7 +59,10 @@ def _check_field(f: TextField) -> Iterator[Diagnostic]:
             )
             break
     if f.markdown:
-        yield from _check_markdown(f)
+        # Only text with a tag, link or image marker can hold raw HTML, links or images:
+        # skip the (comparatively slow) Markdown parse for the rest.
+        if "<" in text or "](" in text or "]:" in text or "![" in text:
+            yield from _check_markdown(f)
     else:
         m = _RAW_TAG.search(text)
         if m:
