@@ -1,0 +1,68 @@
+"""The one Jinja environment every document is rendered with.
+
+Autoescape is on and undefined names are errors (StrictUndefined), so content is always text and a
+template typo fails the build instead of printing nothing. Author Markdown goes through the
+`markdown` / `markdown_inline` filters, which use generator.markdown (raw HTML off, safe links only).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from generator import markdown
+from generator.paths import TEMPLATES
+
+
+class AssetError(Exception):
+    """A template asked for a file that is not under templates/."""
+
+
+def asset_path(relative: str) -> Path:
+    """The file `relative` under templates/, refusing anything that escapes the folder."""
+    root = TEMPLATES.resolve()
+    path = (root / relative).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        raise AssetError(f"{relative}: not a file under {TEMPLATES}")
+    return path
+
+
+def asset_text(relative: str) -> Markup:
+    """The text of one of our own assets (e.g. a stylesheet to inline in <style>), unescaped.
+
+    Only for files under templates/, never for content: that is why it is safe to mark as Markup.
+    """
+    return Markup(asset_path(relative).read_text(encoding="utf-8"))
+
+
+def _markdown_block(text: str) -> Markup:
+    return Markup(markdown.render_block(text))
+
+
+def _markdown_inline(text: str) -> Markup:
+    return Markup(markdown.render_inline(text))
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html", "htm", "xml", "svg", "j2"), default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # templates do not change during a build; skips a stat per render
+    )
+    env.filters["markdown"] = _markdown_block
+    env.filters["markdown_inline"] = _markdown_inline
+    env.globals["asset_text"] = asset_text
+    return env
+
+
+def render_template(name: str, **context) -> str:
+    """Render templates/<name> with `context` (which should be the document's view)."""
+    return environment().get_template(name).render(**context)
