@@ -1,0 +1,61 @@
+"""`guideline export fhir`: a FHIR R5 document Bundle per guideline (see generator/fhir_export.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+@click.group("export")
+def export_group() -> None:
+    """Export guidelines to other formats (FHIR)."""
+
+
+@export_group.command("fhir")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--out", "out", type=click.Path(file_okay=False), default="build", show_default=True,
+              help="Output folder; each bundle goes to <out>/<guideline-id>/fhir-bundle.json.")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
+def export_fhir(paths, out: str, today: str | None) -> None:
+    """Write a FHIR R5 Bundle (Composition, PlanDefinitions, Citations) per guideline.
+
+    The guideline must pass `guideline check` first: a guideline with errors is not exported.
+    """
+    from generator.check import CheckContext, check_folders
+    from generator.cli import _folders, _today
+    from generator.diagnostics import format_diagnostics
+    from generator.fhir_export import ExportError, export_guideline
+
+    folders = _folders(paths)
+    guidelines, diagnostics = check_folders(folders, CheckContext(today=_today(today)))
+    errors = [d for d in diagnostics if d.is_error]
+    if errors:
+        click.echo(format_diagnostics(errors, "text"))
+        click.echo(f"not exported: {len(errors)} error(s); fix them (see `guideline check`) and export again", err=True)
+        sys.exit(EXIT_ERRORS)
+    failed = False
+    for g in guidelines:
+        try:
+            path = export_guideline(g, Path(out))
+        except ExportError as exc:
+            click.echo(f"error: {exc}", err=True)
+            failed = True
+            continue
+        except ValueError as exc:  # the FHIR models rejected the bundle: a bug in the exporter, not the content
+            click.echo(f"error: {g.id}: the generated bundle is not valid FHIR R5 (please report this):\n{exc}", err=True)
+            failed = True
+            continue
+        except OSError as exc:
+            click.echo(f"error: cannot write the bundle for {g.id}: {exc}", err=True)
+            failed = True
+            continue
+        click.echo(f"wrote {path}")
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(export_group)
