@@ -66,4 +66,9 @@ CODES: dict[str, tuple[str, str]] = {
     "invisible-character": ("an invisible control or zero-width character", "delete the character"),
     "long-word": ("a word over 60 characters that cannot be laid out on a page", "break it up, or make it a link"),
     "placeholder": ("a TODO: placeholder from `guideline new` remains (warning; error with --strict)", "replace it with real content"),
+    # patient explainer: readability and glossary (see docs/patient-explainer.md)
+    "reading-grade": ("a patient text block, or the whole explainer, reads above patient.reading_grade_max (Flesch-Kincaid grade)", "use shorter sentences and everyday words; explain a needed technical term in the glossary"),
+    "long-sentence": ("a patient sentence is longer than patient.long_sentence_words (warning)", "split the sentence"),
+    "glossary-missing": ("patient text uses a term from patient.jargon that has no glossary entry", "add a patient.glossary entry (or an alias) for it, or use an everyday word"),
+    "glossary-unused": ("a glossary entry is used in no patient text (warning)", "remove the entry, or use the term"),
 }

@@ -10,9 +10,11 @@ from generator.rules import (
     codes,
     dates,
     dois,
+    glossary,
     grading,
     ids,
     placeholders,
+    readability,
     sections,
     text_safety,
 )
@@ -28,4 +30,6 @@ ALL_RULES = [
     dates.check,
     text_safety.check,
     placeholders.check,
+    readability.check,
+    glossary.check,
 ]

@@ -1,0 +1,72 @@
+"""Patient text reads at or below the guideline's reading grade, in short sentences (see generator/readability.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from generator.diagnostics import Diagnostic
+from generator.loader import Guideline
+from generator.patient_text import PatientBlock, prose_blocks
+from generator.readability import Readability, analyse, analyse_plain, syllables, words
+
+ADVICE = "use shorter sentences and everyday words"
+
+
+def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
+    patient = g.meta.patient if g.meta else None
+    if patient is None:
+        return
+    language = g.meta.language
+    limit = patient.reading_grade_max
+    whole = Readability(())
+    for block in prose_blocks(g):
+        result = analyse(block.text, language) if block.markdown else analyse_plain([" ".join(block.text.split())], language)
+        whole = whole + result
+        if result.grade > limit:
+            yield Diagnostic.error(
+                block.owner.location(block.field),
+                "reading-grade",
+                f"{block.label} reads at Flesch-Kincaid grade {result.grade:.1f}, above the maximum {limit:g} "
+                f"(patient.reading_grade_max){_hard_words(result, language)}; {ADVICE}",
+            )
+        yield from _long_sentences(block, result, patient.long_sentence_words)
+    if whole.sentences and whole.grade > limit:
+        yield Diagnostic.error(
+            patient.location("reading_grade_max"),
+            "reading-grade",
+            f"the patient explainer as a whole reads at Flesch-Kincaid grade {whole.grade:.1f}, above the maximum {limit:g}; {ADVICE}",
+        )
+
+
+def _hard_words(result: Readability, language: str) -> str:
+    found: dict[str, int] = {}
+    for sentence in result.sentences:
+        for w in words(sentence.text):
+            n = syllables(w, language)
+            if n >= 4 and w.lower() not in found:
+                found[w.lower()] = n
+    if not found:
+        return ""
+    longest = sorted(found, key=lambda w: -found[w])[:3]
+    return "; longest words: " + ", ".join(longest)
+
+
+def _long_sentences(block: PatientBlock, result: Readability, limit: int) -> Iterator[Diagnostic]:
+    cursor = 0
+    for sentence in result.sentences:
+        first = words(sentence.text)[:1]
+        offset = None
+        if first:
+            m = re.compile(r"(?<!\w)" + re.escape(first[0]) + r"(?!\w)").search(block.text, cursor)
+            if m:
+                offset, cursor = m.start(), m.end()
+        if sentence.words > limit:
+            where = block.owner.text_location(block.field, offset) if offset is not None else block.owner.location(block.field)
+            start = " ".join(sentence.text.split()[:6])
+            yield Diagnostic.warning(
+                where,
+                "long-sentence",
+                f"a sentence of {sentence.words} words in {block.label} ({start!r}...) is longer than "
+                f"{limit} words (patient.long_sentence_words); split it",
+            )
