@@ -1,0 +1,96 @@
+"""`guideline build`: check, then build every document of every guideline into <out>/<guideline-id>/."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+
+class _Progress:
+    """A live status line on a terminal; one plain line per document elsewhere (CI logs)."""
+
+    def __init__(self, live: bool):
+        self.live = live
+        self.counts = {"built": 0, "skipped": 0, "failed": 0}
+        self.shown = False
+
+    def __call__(self, outcome, finished: int, total: int) -> None:
+        self.counts[outcome.status] += 1
+        where = f"{outcome.guideline}/{outcome.filename}"
+        if outcome.status == "failed":
+            self.clear()
+            message = outcome.message
+            click.echo(message if message.count(": error[") else f"error: {where}: {message}")
+        if self.live:
+            c = self.counts
+            line = f"[{finished}/{total}] built {c['built']}, skipped {c['skipped']}, failed {c['failed']}: {where}"
+            click.echo("\r\x1b[K" + line[:120], nl=False)
+            self.shown = True
+        elif outcome.status != "failed":
+            timing = f" ({outcome.seconds:.2f} s)" if outcome.status == "built" else ""
+            click.echo(f"{outcome.status:<7} {where}{timing}")
+
+    def clear(self) -> None:
+        if self.live and self.shown:
+            click.echo("\r\x1b[K", nl=False)
+            self.shown = False
+
+
+def register(group: click.Group) -> None:
+    @group.command()
+    @click.argument("paths", nargs=-1, type=click.Path())
+    @click.option("--out", "out", type=click.Path(file_okay=False), default="build", show_default=True,
+                  help="Output folder; each guideline goes to OUT/<guideline-id>/.")
+    @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+                  help="Worker processes rendering in parallel (default: the number of CPUs).")
+    @click.option("--force", is_flag=True, help="Render every document, even those whose inputs did not change.")
+    @click.option("--html-only", is_flag=True, help="Build the HTML and SVG documents only, no PDFs.")
+    @click.option("--shard", metavar="K/N", help="Build only the guidelines of shard K of N (stable, by guideline id).")
+    @click.option("--strict", is_flag=True, help="Treat check warnings as errors.")
+    @click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
+    def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, strict: bool, today: str | None) -> None:
+        """Check, then build the documents whose inputs changed (incremental, atomic, parallel)."""
+        from generator import builder
+        from generator.check import CheckContext
+        from generator.check_cache import CheckCache
+        from generator.cli import EXIT_ERRORS, EXIT_OK, _folders, _today
+        from generator.diagnostics import format_diagnostics, summary_line
+
+        started = time.perf_counter()
+        try:
+            shard_spec = builder.parse_shard(shard) if shard is not None else None
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shard") from None
+        folders = _folders(paths)
+        ctx = CheckContext(today=_today(today), strict=strict)
+        prepared = builder.prepare(folders, ctx, cache=CheckCache.default())
+        text = format_diagnostics(prepared.diagnostics, "text")
+        if text:
+            click.echo(text)
+        if not prepared.ok:
+            click.echo(summary_line(prepared.diagnostics, len(folders)))
+            click.echo("build: nothing written (fix the errors above first)")
+            sys.exit(EXIT_ERRORS)
+        sources = builder.select_shard(prepared.sources, shard_spec)
+        if shard_spec and not sources:
+            click.echo(f"build: shard {shard_spec[0]}/{shard_spec[1]} holds none of the {len(prepared.sources)} guidelines")
+            sys.exit(EXIT_OK)
+        progress = _Progress(live=sys.stdout.isatty())
+        try:
+            report = builder.build(sources, Path(out), jobs=jobs, force=force, html_only=html_only, progress=progress)
+        except builder.BuildError as exc:
+            click.echo(f"error: {exc}")
+            sys.exit(EXIT_ERRORS)
+        except OSError as exc:
+            click.echo(f"error: {exc.filename or out}: {exc.strerror or exc}")
+            sys.exit(EXIT_ERRORS)
+        progress.clear()
+        for removed in report.removed:
+            click.echo(f"removed {removed} (no document produces it any more)")
+        report.seconds = time.perf_counter() - started
+        noun = "guideline" if len(sources) == 1 else "guidelines"
+        click.echo(f"build: {len(sources)} {noun} into {out}/: {report.summary()}")
+        sys.exit(EXIT_OK if report.ok else EXIT_ERRORS)
