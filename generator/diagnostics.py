@@ -74,8 +74,8 @@ def display_path(path: Path | str, base: Path | None = None) -> str:
     """A path as users should see it: relative to `base` (default: the working directory) when inside it."""
     p = Path(path)
     base = base or Path.cwd()
-    try:
-        return p.resolve().relative_to(base.resolve()).as_posix()
+    try:  # resolve the folder, not the file: a symbolic link is shown by its own name
+        return (p.parent.resolve() / p.name).relative_to(base.resolve()).as_posix()
     except ValueError:
         return p.as_posix()
 

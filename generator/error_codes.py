@@ -11,6 +11,8 @@ CODES: dict[str, tuple[str, str]] = {
     "file-too-large": ("the file is over the 2 MiB limit for content files", "split the content; no guideline file needs to be this large"),
     "encoding-bom": ("the file starts with a UTF-8 byte-order mark", "save as UTF-8 without BOM"),
     "encoding-not-utf8": ("the file holds bytes that are not UTF-8, or a NUL byte", "save the file as UTF-8"),
+    "symlink-outside": ("a content file is a symbolic link to a file outside the guideline folder (never read)", "replace the link with the file itself"),
+    "json-syntax": ("references.json is not strict JSON (a comment, a trailing comma, single quotes)", "fix the JSON at the line shown, or export it again from the reference manager"),
     "yaml-empty": ("the file has no content", "write the file's fields (see README, Content format)"),
     "yaml-syntax": ("the YAML cannot be parsed (tabs, bad indentation, an unclosed quote, a truncated file)", "fix the YAML at the line shown; indent with spaces"),
     "yaml-duplicate-key": ("a mapping has the same key twice; YAML would silently keep the last one", "delete or rename one of the keys"),

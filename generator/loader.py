@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,6 +94,14 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
         path = folder / name
         shown = display_path(path, base)
         g.paths[name] = shown
+        if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
+            diags.append(
+                Diagnostic.error(
+                    Location(shown), "symlink-outside", f"{name} is a symbolic link to a file outside the guideline folder"
+                )
+            )
+            g.complete = False
+            return None
         if not path.is_file():
             if required:
                 diags.append(Diagnostic.error(Location(shown), "missing-file", f"guideline folder has no {name}"))
@@ -102,7 +111,9 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
         if text is not None:
             g.texts[name] = text
             g.file_hashes[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            doc, parse_diags = parse_yaml(text, shown)
+            doc, parse_diags = _json_problem(text, shown) if name.endswith(".json") else (None, [])
+            if not parse_diags:  # JSON is YAML, parsed as such for the line of every value
+                doc, parse_diags = parse_yaml(text, shown)
             file_diags += parse_diags
         else:
             doc = None
@@ -161,6 +172,17 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
                     )
                 )
     return LoadResult(g, diags)
+
+
+def _json_problem(text: str, shown: str) -> tuple[None, list[Diagnostic]]:
+    """CSL-JSON must be strict JSON (what Zotero and citeproc read): no comments, no trailing commas."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Diagnostic.error(Location(shown, exc.lineno, exc.colno), "json-syntax", f"invalid JSON: {exc.msg}")]
+    except RecursionError:
+        return None, [Diagnostic.error(Location(shown, 1, 1), "yaml-too-deep", "JSON nesting is too deep")]
+    return None, []
 
 
 def _shift(source: SourceMap, prefix: tuple) -> SourceMap:

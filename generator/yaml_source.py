@@ -183,7 +183,11 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
     except yaml.YAMLError as exc:  # e.g. a reader error for control characters
         mark = getattr(exc, "problem_mark", None)
         if mark is None and hasattr(exc, "position"):
-            return None, [Diagnostic.error(Location(display, 1, 1), "yaml-syntax", str(exc).splitlines()[0])]
+            # A reader error (a control character): libyaml counts bytes, so find the character itself.
+            char = getattr(exc, "character", None)
+            at = text.find(chr(char) if isinstance(char, int) else str(char or "\x00")[:1])
+            where = Location(display, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)) if at >= 0 else Location(display, 1, 1)
+            return None, [Diagnostic.error(where, "yaml-syntax", str(exc).splitlines()[0])]
         return None, [Diagnostic.error(_loc(display, mark), "yaml-syntax", str(exc).splitlines()[0])]
     except RecursionError:
         return None, [Diagnostic.error(Location(display, 1, 1), "yaml-too-deep", "YAML nesting is too deep")]
@@ -234,7 +238,17 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
         )
     source.values[path] = _mark(node)
     if isinstance(node, yaml.ScalarNode):
-        return _scalar_constructor.construct_object(node, deep=False)
+        try:
+            return _scalar(node)
+        except (ValueError, OverflowError) as exc:  # 2026-02-30, 25:00:00, a 5,000-digit number
+            diags.append(
+                Diagnostic.error(
+                    _loc(source.path, node.start_mark),
+                    "invalid-value",
+                    f"{node.value[:40]!r} cannot be read ({str(exc).split(';')[0]}); fix it, or quote it if it is text",
+                )
+            )
+            return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_build(child, path + (i,), source, budget, depth + 1, diags) for i, child in enumerate(node.value)]
     if isinstance(node, yaml.MappingNode):
@@ -244,7 +258,10 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
                 raise _Rejected(key_node.start_mark, "yaml-tag", "merge keys (<<) are not allowed; write the fields out")
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
                 raise _Rejected(key_node.start_mark, "yaml-key", "mapping keys must be plain strings")
-            key = _scalar_constructor.construct_object(key_node, deep=False)
+            try:
+                key = _scalar(key_node)
+            except (ValueError, OverflowError):
+                key = key_node.value
             if not isinstance(key, str):
                 key = str(key_node.value)
             if key in result:
@@ -262,6 +279,13 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
             result[key] = _build(value_node, path + (key,), source, budget, depth + 1, diags)
         return result
     raise _Rejected(node.start_mark, "yaml-syntax", "unsupported YAML node")  # pragma: no cover
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    try:
+        return _scalar_constructor.construct_object(node, deep=False)
+    finally:  # the shared constructor would otherwise keep every node it ever saw
+        _scalar_constructor.constructed_objects.pop(node, None)
 
 
 def _short_tag(tag: str) -> str:

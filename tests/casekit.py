@@ -8,11 +8,14 @@ A case is a folder `tests/fixtures/cases/<name>/` holding `case.yaml`:
       - file: statements.yaml
         replace: "kind: definition"   # must occur exactly once (or use `count`)
         with: "kind: defintion"
+        times: 1                  # optional: insert `with` this many times (very long lines)
       - file: references.yaml
         write: |                  # replace the whole file
           ...
       - file: algorithm.yaml
         delete: true
+      - file: statements.yaml
+        symlink: /etc/passwd      # replace the file by a symbolic link
       - file: statements.yaml
         pad_bytes: 3000000        # append comment lines up to this size
     expect:                       # each must appear (code, file, and line when given)
@@ -68,6 +71,10 @@ class Case:
             if "write" in edit:
                 path.write_text(edit["write"], encoding="utf-8")
                 continue
+            if "symlink" in edit:  # replace the file by a symbolic link to this target
+                path.unlink(missing_ok=True)
+                path.symlink_to(edit["symlink"])
+                continue
             if "pad_bytes" in edit:  # grow the file with comment lines to exactly N bytes or more
                 with path.open("ab") as fh:
                     size = path.stat().st_size
@@ -75,7 +82,7 @@ class Case:
                     fh.write(line * ((int(edit["pad_bytes"]) - size) // len(line) + 1))
                 continue
             text = path.read_text(encoding="utf-8")
-            old, new = edit["replace"], edit["with"]
+            old, new = edit["replace"], edit["with"] * int(edit.get("times", 1))
             count = text.count(old)
             expected = edit.get("count", 1)
             if expected != "all" and count != expected:

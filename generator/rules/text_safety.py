@@ -13,7 +13,8 @@ from generator.text_fields import TextField, iter_text
 # Bidirectional controls can make text read differently from how it is stored ("Trojan Source").
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u2060\ufeff]")
-_UNSAFE_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file)\s*:")
+# The colon also as an HTML entity: Markdown decodes `javascript&#58;` in a link target.
+_UNSAFE_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file)\s*(?::|&colon;|&#0*58;?|&#x0*3a;?)")
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#")
 _RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|<!--")
 LONG_WORD = 60
