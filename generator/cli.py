@@ -50,15 +50,16 @@ def main() -> None:
 @click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
 def check(paths, fmt: str, strict: bool, today: str | None) -> None:
     """Validate guidelines: schema, citations, DOIs, grading, algorithm, codes, dates, text safety."""
-    from generator.check import CheckContext, check_folders
+    from generator.check import CheckContext
+    from generator.check_cache import check_folders_cached  # reuses results for unchanged files (.cache/)
 
     folders = _folders(paths)
     ctx = CheckContext(today=_today(today), strict=strict)
-    guidelines, diagnostics = check_folders(folders, ctx)
+    n_guidelines, diagnostics = check_folders_cached(folders, ctx)
     output = format_diagnostics(diagnostics, fmt)
     if output:
         click.echo(output)
-    summary = summary_line(diagnostics, len(guidelines))
+    summary = summary_line(diagnostics, n_guidelines)
     click.echo(summary, err=fmt != "text")
     sys.exit(EXIT_ERRORS if any(d.is_error for d in diagnostics) else EXIT_OK)
 
