@@ -8,6 +8,7 @@ STAMP   := $(VENV)/.installed
 CONTENT ?= content
 OUT     ?= build
 JOBS    ?=
+SHARD   ?=
 
 .PHONY: all pdf html check test bench clean distclean venv
 .DEFAULT_GOAL := pdf
@@ -27,10 +28,10 @@ venv: $(STAMP)
 check: $(STAMP)
 	$(BIN)/guideline check $(CONTENT)
 
-## pdf: check, then build every document of every guideline into build/
+## pdf: check, then build every document of every guideline into build/ (SHARD=K/N: one CI shard)
 pdf: $(STAMP)
 	$(BIN)/guideline check $(CONTENT)
-	$(BIN)/guideline build $(CONTENT) --out $(OUT) $(if $(JOBS),-j $(JOBS),)
+	$(BIN)/guideline build $(CONTENT) --out $(OUT) $(if $(JOBS),-j $(JOBS),) $(if $(SHARD),--shard $(SHARD),)
 
 ## html: the HTML documents only (no PDF rendering)
 html: $(STAMP)
