@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from generator import markdown
 from generator.paths import TEMPLATES
@@ -46,6 +46,19 @@ def _markdown_inline(text: str) -> Markup:
     return Markup(markdown.render_inline(text))
 
 
+def _append_inline(html: str, extra: str) -> Markup:
+    """Put `extra` (already-safe markup, e.g. citation numbers) at the end of the block's last paragraph.
+
+    A plain string (not Markup) is escaped, so raw content can never slip through as markup.
+    """
+    html = escape(html)
+    extra = escape(extra).strip()
+    stripped = html.rstrip()
+    if stripped.endswith(Markup("</p>")):
+        return Markup(stripped[: -len("</p>")]) + Markup(" ") + extra + Markup("</p>\n")
+    return html + extra
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -59,6 +72,7 @@ def environment() -> Environment:
     )
     env.filters["markdown"] = _markdown_block
     env.filters["markdown_inline"] = _markdown_inline
+    env.filters["append_inline"] = _append_inline
     env.globals["asset_text"] = asset_text
     return env
 

@@ -1,0 +1,178 @@
+"""The treatment flowchart: the algorithm graph drawn by Graphviz (DOT) as a standalone SVG.
+
+view(guideline) holds the nodes in pathway order (the order of the protocol's text equivalent), their
+labels, the statement numbers each rests on, and the edges; render(view, deps) writes DOT from the
+templates/flowchart/flowchart.dot template, runs the `graphviz-pure` dot command and sets the SVG's
+<title> and <desc>. Everything that goes into DOT is escaped; the output is deterministic.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+from functools import lru_cache
+from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
+
+from generator.loader import Guideline
+from generator.models import AlgorithmNode
+from generator.render.environment import environment
+from generator.render.numbering import statement_numbers
+
+DOT_COMMAND = "graphviz-pure"
+WRAP = {"start": 26, "end": 26, "action": 28, "decision": 22}  # characters per line of a label
+DETAIL_WRAP = 36
+TIMEOUT_S = 60
+
+
+class FlowchartError(Exception):
+    """Graphviz could not draw the flowchart (missing command, or it failed)."""
+
+
+# --------------------------------------------------------------------------- view
+
+
+def pathway_order(nodes: list[AlgorithmNode]) -> list[AlgorithmNode]:
+    """Nodes as a reader follows them: depth-first from the start, branches in their written order.
+
+    Declared loops are not followed (they return to an earlier step); nodes the walk never reaches
+    (a check error) follow in file order, so every node is still drawn and listed.
+    """
+    by_id = {n.id: n for n in nodes}
+    start = next((n for n in nodes if n.kind == "start"), nodes[0] if nodes else None)
+    seen: dict[str, AlgorithmNode] = {}
+    stack = [start] if start else []
+    while stack:
+        node = stack.pop()
+        if node.id in seen:
+            continue
+        seen[node.id] = node
+        targets = [by_id[t] for t, _, loop in node.edges() if not loop and t in by_id]
+        stack.extend(reversed(targets))
+    for node in nodes:
+        seen.setdefault(node.id, node)
+    return list(seen.values())
+
+
+def pathway(g: Guideline) -> list[dict]:
+    """The algorithm as numbered steps: label, statement markers and outgoing edges to step numbers."""
+    numbers = statement_numbers(g)
+    ordered = pathway_order(g.nodes)
+    step_of = {n.id: i for i, n in enumerate(ordered, start=1)}
+    steps = []
+    for node in ordered:
+        steps.append(
+            {
+                "step": step_of[node.id],
+                "id": node.id,
+                "kind": node.kind,
+                "label": node.label,
+                "detail": node.detail,
+                "statements": [numbers[s] for s in node.statements if s in numbers],
+                "edges": [
+                    {"to": step_of[t], "to_label": g.nodes_by_id[t].label, "label": label, "loop": loop}
+                    for t, label, loop in node.edges()
+                    if t in step_of
+                ],
+            }
+        )
+    return steps
+
+
+def view(g: Guideline) -> dict:
+    algorithm = g.algorithm
+    return {
+        "title": algorithm.title if algorithm else "Treatment algorithm",
+        "description": algorithm.description if algorithm else "",
+        "guideline_title": g.meta.title if g.meta else g.id,
+        "steps": pathway(g),
+    }
+
+
+# --------------------------------------------------------------------------- render
+
+
+def html_label(text: str, width: int) -> str:
+    """Text for a Graphviz HTML-like label: wrapped into lines, each escaped (& < > " ')."""
+    lines = textwrap.wrap(" ".join(text.split()), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    return "<BR/>".join(xml_escape(line, {'"': "&quot;", "'": "&#39;"}) for line in lines)
+
+
+def dot_source(view: dict) -> str:
+    nodes = []
+    for step in view["steps"]:
+        nodes.append(
+            {
+                "name": f"n{step['step']}",
+                "kind": step["kind"],
+                "label": html_label(step["label"], WRAP.get(step["kind"], 28)),
+                "detail": html_label(step["detail"], DETAIL_WRAP) if step["detail"] else "",
+                "markers": html_label(", ".join(step["statements"]), 40) if step["statements"] else "",
+            }
+        )
+    edges = []
+    for step in view["steps"]:
+        for edge in step["edges"]:
+            edges.append(
+                {
+                    "tail": f"n{step['step']}",
+                    "head": f"n{edge['to']}",
+                    "label": html_label(edge["label"], 18) if edge["label"] else "",
+                    "loop": edge["loop"],
+                }
+            )
+    return environment().get_template("flowchart/flowchart.dot").render(nodes=nodes, edges=edges)
+
+
+@lru_cache(maxsize=1)
+def dot_command() -> str:
+    """The dot command installed with this Python (the graphviz-pure wheel), else one on PATH."""
+    beside = Path(sys.executable).parent / DOT_COMMAND
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(DOT_COMMAND) or shutil.which("dot")
+    if not found:
+        raise FlowchartError(f"the {DOT_COMMAND!r} command is missing: run `make venv`")
+    return found
+
+
+def run_dot(source: str) -> bytes:
+    env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "SOURCE_DATE_EPOCH": "0"}
+    try:
+        done = subprocess.run(
+            [dot_command(), "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_S, env=env
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise FlowchartError(f"could not run {DOT_COMMAND}: {exc}") from None
+    if done.returncode != 0:
+        message = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise FlowchartError(f"{DOT_COMMAND} failed: {message[-1] if message else 'exit ' + str(done.returncode)}")
+    return done.stdout
+
+
+_SVG_OPEN = re.compile(rb"<svg\b[^>]*>")
+_COMMENT = re.compile(rb"<!--.*?-->\n?", re.S)
+
+
+def label_svg(svg: bytes, title: str, description: str) -> bytes:
+    """Give the drawing an accessible name and description, and drop Graphviz's comments."""
+    svg = _COMMENT.sub(b"", svg)
+    match = _SVG_OPEN.search(svg)
+    if not match:
+        raise FlowchartError(f"{DOT_COMMAND} did not produce an SVG")
+    tag = match.group()
+    accessible = tag[:-1] + b' role="img" aria-labelledby="flowchart-title flowchart-desc">'
+    head = (
+        f'\n<title id="flowchart-title">{xml_escape(title)}</title>'
+        f'\n<desc id="flowchart-desc">{xml_escape(description)}</desc>'
+    ).encode("utf-8")
+    return svg[: match.start()] + accessible + head + svg[match.end() :]
+
+
+def render(view: dict, deps: dict[str, bytes] | None = None) -> bytes:
+    svg = run_dot(dot_source(view))
+    return label_svg(svg, view["title"], view["description"])

@@ -1,0 +1,132 @@
+"""The patient explainer as one self-contained web page (templates/patient/explainer.html).
+
+view(guideline) holds only patient-facing content: the patient title, the statements' `patient`
+text (never their clinician text), questions, the glossary entries the text uses, and the sources
+in plain form. So an edit to clinician-only text leaves the view, and the page, unchanged.
+
+Every paragraph keeps the ids of the statements it derives from (its statement and
+`also_based_on`), shown as a source marker and written as `data-statements`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator import doi
+from generator.loader import Guideline
+from generator.models import CslName, Reference
+from generator.patient_text import used_glossary
+from generator.render.environment import render_template
+
+TEMPLATE = "patient/explainer.html"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
+
+
+def _long_date(value) -> str:
+    """1 December 2026: unambiguous for every reader, whatever their locale."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def _year(ref: Reference) -> str | None:
+    issued = ref.issued
+    if issued is None:
+        return None
+    if issued.date_parts and issued.date_parts[0]:
+        return str(issued.date_parts[0][0])
+    match = re.search(r"\b(1[89]|20)\d\d\b", issued.literal or issued.raw or "")
+    return match.group() if match else None
+
+
+def _name(person: CslName) -> str:
+    if person.literal:
+        return person.literal
+    parts = [person.non_dropping_particle, person.family]
+    return " ".join(p for p in parts if p) or (person.given or "")
+
+
+def _who(ref: Reference) -> str | None:
+    """'Weickhardt and colleagues', 'Yu and Smith', or None when the work has no author."""
+    people = ref.author or ref.editor
+    if not people:
+        return None
+    if len(people) == 1:
+        return _name(people[0])
+    if len(people) == 2:
+        return f"{_name(people[0])} and {_name(people[1])}"
+    return f"{_name(people[0])} and colleagues"
+
+
+def _source(ref: Reference, number: int) -> dict:
+    return {
+        "number": number,
+        "id": ref.id,
+        "who": _who(ref),
+        "title": ref.title if not (ref.author or ref.editor) else None,
+        "journal": ref.container_title_short or ref.container_title or ref.publisher,
+        "year": _year(ref),
+        "doi": doi.normalise(ref.DOI),
+        "url": doi.url(ref.DOI),
+        "caution": ref.caution,
+    }
+
+
+def _patient_statements(g: Guideline) -> list[tuple[str, list]]:
+    """(patient section id, statements with patient text in it, in statement order), in section order."""
+    sections = g.meta.patient.sections
+    return [(sec.id, [s for s in g.statements if s.patient is not None and s.patient.section == sec.id]) for sec in sections]
+
+
+def view(g: Guideline) -> dict:
+    meta = g.meta
+    patient = meta.patient
+    if patient is None:
+        raise ValueError(f"{g.id}: guideline.yaml has no `patient:` settings, so there is no patient explainer")
+    statements = g.statements_by_id
+    refs = g.references_by_id
+    numbers: dict[str, int] = {}
+
+    def cite(statement_ids: list[str]) -> list[int]:
+        """Number the references the statements cite (in order of first use) and return theirs."""
+        out = []
+        for sid in statement_ids:
+            s = statements.get(sid)
+            for key in s.citation_keys if s else ():
+                if key in refs:
+                    numbers.setdefault(key, len(numbers) + 1)
+                    out.append(numbers[key])
+        return sorted(set(out))
+
+    sections = []
+    titles = {sec.id: sec.title for sec in patient.sections}
+    for section_id, members in _patient_statements(g):
+        paragraphs = []
+        for s in members:
+            based_on = list(dict.fromkeys([s.id, *s.patient.also_based_on]))
+            paragraphs.append({"statements": based_on, "text": s.patient.text, "sources": cite(based_on)})
+        if paragraphs:
+            sections.append({"id": section_id, "title": titles[section_id], "paragraphs": paragraphs})
+    questions = [{"text": q.text, "statements": list(q.statements), "sources": cite(list(q.statements))} for q in patient.questions]
+    glossary = sorted(
+        ({"term": e.term, "definition": e.definition} for e in used_glossary(g)),
+        key=lambda e: e["term"].casefold(),
+    )
+    sources = [_source(refs[key], n) for key, n in sorted(numbers.items(), key=lambda item: item[1])]
+    return {
+        "id": meta.id,
+        "language": meta.language,
+        "title": patient.title,
+        "guideline_title": meta.title,
+        "version": meta.version,
+        "status": meta.status,
+        "effective": _long_date(meta.dates.effective),
+        "review_by": _long_date(meta.dates.review_by),
+        "page_size": meta.output.page_size,
+        "sections": sections,
+        "questions": questions,
+        "glossary": glossary,
+        "sources": sources,
+    }
+
+
+def render(view: dict, deps: dict[str, bytes]) -> bytes:
+    return render_template(TEMPLATE, **view).encode("utf-8")

@@ -1,0 +1,202 @@
+"""The clinician protocol as HTML (templates/protocol/protocol.html), the source of the PDF too.
+
+view(guideline) projects everything the protocol prints (numbered statements, citation numbers,
+AMA references, the pathway, the grading legend, ...) into JSON-serialisable data; render(view, deps)
+fills the template. Author Markdown stays Markdown in the view and is rendered by the template's
+`markdown` filters (raw HTML off), so content is always text.
+"""
+
+from __future__ import annotations
+
+from generator.grading import SYSTEMS
+from generator.loader import Guideline
+from generator.models import Statement
+from generator.render import citations, flowchart
+from generator.render.environment import render_template
+from generator.render.numbering import ordered_statements, reference_numbers, statement_numbers
+
+TEMPLATE = "protocol/protocol.html"
+FLOWCHART_FILE = "flowchart.svg"
+
+KIND_LABELS = {
+    "definition": "Definition",
+    "background": "Background",
+    "recommendation": "Recommendation",
+    "good-practice": "Good practice point",
+    "evidence": "Evidence",
+}
+STATUS_LABELS = {"draft": "Draft", "published": "Published", "retired": "Retired"}
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _icd10(code: str) -> dict:
+    from generator.rules.codes import icd10_description, icd10_exists  # loads the WHO list lazily
+
+    description = icd10_description(code) if icd10_exists(code) else ""
+    return {"code": code, "description": description}
+
+
+def _grading(system_id: str) -> dict:
+    system = SYSTEMS[system_id]
+    return {
+        "id": system.id,
+        "name": system.name,
+        "level_label": system.level_label,
+        "strength_label": system.strength_label,
+        "levels": [{"code": k, "meaning": v} for k, v in system.levels.items()],
+        "strengths": [{"code": k, "meaning": v} for k, v in system.strengths.items()],
+    }
+
+
+def _statement(s: Statement, number: str, ref_numbers: dict[str, int], g: Guideline) -> dict:
+    system = SYSTEMS[g.meta.grading]
+    refs = g.references_by_id
+    cites = []
+    for c in s.citations:
+        if c.key not in ref_numbers:
+            continue  # an unknown key is a check error; the protocol is never built from such content
+        ref = refs[c.key]
+        cites.append(
+            {
+                "number": ref_numbers[c.key],
+                "locator": c.locator,
+                "quote": c.quote,
+                "caution": ref.caution,
+                "short": _short_ref(ref),
+            }
+        )
+    grade = None
+    if s.grade is not None:
+        grade = {
+            "level": s.grade.level,
+            "strength": s.grade.strength,
+            "level_label": system.level_label,
+            "strength_label": system.strength_label,
+            "level_meaning": system.levels.get(s.grade.level, ""),
+            "strength_meaning": system.strengths.get(s.grade.strength, ""),
+        }
+    return {
+        "number": number,
+        "id": s.id,
+        "kind": s.kind,
+        "kind_label": KIND_LABELS.get(s.kind, s.kind),
+        "title": s.title,
+        "text": s.text,
+        "citations": cites,
+        "grade": grade,
+        "last_reviewed": _date(s.last_reviewed),
+    }
+
+
+def _short_ref(ref) -> str:
+    """"Weickhardt 2012": how a caution names the reference it is about."""
+    first = ref.author[0] if ref.author else None
+    name = (first.family or first.literal) if first else (ref.container_title or ref.title[:40])
+    year = citations.year(ref.issued)
+    return f"{name} {year}".strip() if name else year
+
+
+def view(g: Guideline) -> dict:
+    meta = g.meta
+    numbers = statement_numbers(g)
+    ref_numbers = reference_numbers(g)
+    ordered = ordered_statements(g)
+    statements = {s.id: _statement(s, numbers[s.id], ref_numbers, g) for s in ordered}
+
+    sections = []
+    for section in meta.sections:
+        sections.append(
+            {
+                "id": section.id,
+                "title": section.title,
+                "intro": section.intro,
+                "statements": [statements[s.id] for s in ordered if s.section == section.id],
+            }
+        )
+
+    evidence = []
+    for s in ordered:
+        if s.study is not None:
+            evidence.append(
+                {
+                    "statement": numbers[s.id],
+                    "study": s.study.study,
+                    "design": s.study.design,
+                    "participants": s.study.participants,
+                    "result": s.study.result,
+                    "refs": sorted({ref_numbers[k] for k in s.citation_keys if k in ref_numbers}),
+                }
+            )
+
+    cited_by: dict[str, list[str]] = {}
+    for s in ordered:
+        for key in dict.fromkeys(s.citation_keys):
+            cited_by.setdefault(key, []).append(numbers[s.id])
+    references = []
+    for ref in sorted(g.references, key=lambda r: ref_numbers[r.id]):
+        references.append(
+            {
+                "number": ref_numbers[ref.id],
+                "id": ref.id,
+                "segments": citations.format_reference(ref),
+                "caution": ref.caution,
+                "cited_by": cited_by.get(ref.id, []),
+            }
+        )
+
+    authors = [
+        {
+            "role": a.role,
+            "responsibility": a.responsibility,
+            "name": a.name,
+            "organisation": a.organisation,
+            "signed_off": _date(a.signed_off),
+        }
+        for a in meta.authors
+    ]
+    return {
+        "lang": meta.language,
+        "id": meta.id,
+        "title": meta.title,
+        "short_title": meta.short_title or meta.title,
+        "version": meta.version,
+        "status": meta.status,
+        "status_label": STATUS_LABELS.get(meta.status, meta.status),
+        "is_draft": meta.status == "draft",
+        "page_size": meta.output.page_size,
+        "dates": {
+            "effective": _date(meta.dates.effective),
+            "review_by": _date(meta.dates.review_by),
+            "last_reviewed": _date(meta.dates.last_reviewed),
+        },
+        "codes": {"icd10": [_icd10(c) for c in meta.codes.icd10], "icd11": list(meta.codes.icd11)},
+        "grading": _grading(meta.grading),
+        "authors": authors,
+        "summary": meta.summary,
+        "scope": {
+            "population": meta.scope.population,
+            "setting": meta.scope.setting,
+            "out_of_scope": list(meta.scope.out_of_scope),
+        },
+        "sections": sections,
+        "evidence": evidence,
+        "algorithm": {
+            "present": g.algorithm is not None and bool(g.nodes),
+            "title": g.algorithm.title if g.algorithm else "",
+            "description": g.algorithm.description if g.algorithm else "",
+            "image": FLOWCHART_FILE,
+            "steps": flowchart.pathway(g),
+        },
+        "references": references,
+        "changelog": [
+            {"version": e.version, "date": _date(e.date), "changes": list(e.changes)} for e in meta.changelog
+        ],
+    }
+
+
+def render(view: dict, deps: dict[str, bytes] | None = None) -> bytes:
+    """The protocol HTML. It refers to flowchart.svg beside it (build/<id>/), so it needs no bytes of it."""
+    return render_template(TEMPLATE, doc=view).encode("utf-8")

@@ -1,0 +1,18 @@
+"""The clinician protocol as PDF: the protocol HTML rendered by WeasyPrint, the flowchart served from memory."""
+
+from __future__ import annotations
+
+from generator.loader import Guideline
+from generator.render import protocol
+
+
+def view(g: Guideline) -> dict:
+    # The PDF shows exactly what the HTML shows; its bytes arrive through deps. The page size is in the
+    # HTML's CSS already; the view names the inputs so the build engine's hash sees them.
+    return {"html": "clinician-protocol-html", "flowchart": "flowchart", "image": protocol.FLOWCHART_FILE}
+
+
+def render(view: dict, deps: dict[str, bytes]) -> bytes:
+    from generator.render.pdf import render_pdf  # WeasyPrint is imported only when a PDF is made
+
+    return render_pdf(deps["clinician-protocol-html"], files={view["image"]: deps["flowchart"]})
