@@ -1,0 +1,206 @@
+"""`guideline diff` and the "what changed" data, on a temporary git repository holding two versions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from generator.changes import changes_since_previous_release, load_at_revision, version_key
+from generator.loader import load_guideline
+
+REMOVED_STATEMENT = """
+  - id: bg-old
+    kind: background
+    section: definitions
+    text: An older background statement that version 1.1.0 drops.
+    citations: [weickhardt2012]
+"""
+
+ADDED_STATEMENT = """
+  - id: rec-new
+    kind: recommendation
+    section: treatment
+    text: Re-biopsy at progression when feasible.
+    grade: {level: V, strength: B}
+    citations: [yu2013]
+    patient:
+      section: treatment
+      text: Your team may take a small sample of a growing spot.
+"""
+
+
+def git(repo: Path, *args: str) -> str:
+    proc = subprocess.run(
+        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.org", "-c", "commit.gpgsign=false",
+         "-c", "tag.gpgsign=false", *args],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )
+    return proc.stdout
+
+
+def edit(path: Path, old: str, new: str, count: int = 1) -> None:
+    text = path.read_text()
+    assert text.count(old) >= count, (path, old)
+    path.write_text(text.replace(old, new, count))
+
+
+@pytest.fixture
+def repo(minimal: Path) -> Path:
+    """tmp/ as a git repository: content/minimal at 1.0.0 (tagged minimal/v1.0.0), working tree at 1.1.0."""
+    root = minimal.parent.parent
+    meta, statements = minimal / "guideline.yaml", minimal / "statements.yaml"
+    edit(meta, "version: 1.1.0\n", "version: 1.0.0\n")
+    statements.write_text(statements.read_text().rstrip("\n") + "\n" + REMOVED_STATEMENT)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "version 1.0.0")
+    git(root, "tag", "minimal/v1.0.0")
+    # version 1.1.0 in the working tree
+    edit(meta, "version: 1.0.0\n", "version: 1.1.0\n")
+    text = statements.read_text().replace(REMOVED_STATEMENT, "")
+    text = text.replace("while the\n      current TKI continues.", "while the\n      current TKI continues, after MDT review.")
+    text = text.replace(
+        "    text: Continue the same TKI after local therapy.\n    grade: {level: IV, strength: C}\n    citations: [yu2013]",
+        "    text: Continue the same TKI after local therapy.\n    grade: {level: III, strength: B}\n    citations: [yu2013, weickhardt2012]",
+    )
+    statements.write_text(text.rstrip("\n") + "\n" + ADDED_STATEMENT)
+    return root
+
+
+def diff_json(cli, *args: str) -> list[dict]:
+    result = cli("diff", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_diff_against_a_tag_lists_added_removed_and_changed(cli, repo, minimal):
+    [d] = diff_json(cli, "minimal/v1.0.0", "content/minimal")
+    assert d["from"] == {"revision": "minimal/v1.0.0", "version": "1.0.0"}
+    assert d["to"] == {"revision": "working tree", "version": "1.1.0"}
+    assert [s["id"] for s in d["statements"]["added"]] == ["rec-new"]
+    assert [s["id"] for s in d["statements"]["removed"]] == ["bg-old"]
+    changed = {s["id"]: {c["field"]: c for c in s["changes"]} for s in d["statements"]["changed"]}
+    assert set(changed) == {"rec-local-therapy", "rec-continue-tki"}  # def-oligoprogression and ev-weickhardt did not change
+    text = changed["rec-local-therapy"]["text"]
+    assert text["old"].endswith("current TKI continues.") and text["new"].endswith("after MDT review.")
+    assert set(changed["rec-continue-tki"]) == {"grade", "citations"}
+    assert changed["rec-continue-tki"]["grade"]["old"] == {"level": "IV", "strength": "C"}
+    assert changed["rec-continue-tki"]["grade"]["new"] == {"level": "III", "strength": "B"}
+    assert changed["rec-continue-tki"]["citations"]["added"] == ["weickhardt2012"]
+    assert changed["rec-continue-tki"]["citations"]["removed"] == []
+    assert {"field": "version", "old": "1.0.0", "new": "1.1.0"} in d["metadata"]
+
+
+def test_text_and_markdown_formats(cli, repo):
+    text = cli("diff", "minimal/v1.0.0", "content/minimal")
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[0] == "minimal: 1.0.0 (minimal/v1.0.0) -> 1.1.0 (working tree)"
+    assert "  added    rec-new (recommendation, section treatment)" in lines
+    assert "  removed  bg-old (background, section definitions)" in lines
+    assert "  changed  rec-continue-tki: grade (IV/C -> III/B), citations (+weickhardt2012)" in lines
+    assert any(line.startswith("  changed  rec-local-therapy: text") for line in lines)
+    md = cli("diff", "minimal/v1.0.0", "content/minimal", "--format", "markdown")
+    assert md.exit_code == 0
+    assert "### Statements" in md.output
+    assert "- **added** `rec-new` (recommendation): Re-biopsy at progression when feasible." in md.output
+
+
+def test_diff_between_two_released_versions_and_since_release(cli, repo):
+    git(repo, "add", "content")
+    git(repo, "commit", "-q", "-m", "version 1.1.0")
+    git(repo, "tag", "minimal/v1.1.0")
+    [between] = diff_json(cli, "minimal/v1.0.0", "content/minimal")
+    assert [s["id"] for s in between["statements"]["added"]] == ["rec-new"]
+    # the working tree is at the 1.1.0 release: "since release" means since the one before it
+    [since] = diff_json(cli, "--since-release", "content/minimal")
+    assert since["from"]["revision"] == "minimal/v1.0.0"
+    assert [s["id"] for s in since["statements"]["removed"]] == ["bg-old"]
+    # nothing changed since the commit
+    same = cli("diff", "HEAD", "content/minimal")
+    assert same.exit_code == 0
+    assert "  no changes" in same.output
+
+
+def test_since_release_without_tags_says_first_version(cli, minimal):
+    root = minimal.parent.parent
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "first")
+    result = cli("diff", "--since-release", "content/minimal")
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "minimal: 1.1.0 is the first version (no earlier release tag)"
+
+
+def test_repository_wide_tags_are_releases_too(cli, repo):
+    git(repo, "tag", "-d", "minimal/v1.0.0")
+    git(repo, "tag", "v1.0.0", "HEAD")
+    [d] = diff_json(cli, "--since-release", "content/minimal")
+    assert d["from"] == {"revision": "v1.0.0", "version": "1.0.0"}
+
+
+def test_whitespace_reflow_is_not_a_change(cli, repo, minimal):
+    git(repo, "add", "content")
+    git(repo, "commit", "-q", "-m", "1.1.0")
+    edit(minimal / "statements.yaml", "Progression at a **limited number of sites** while the rest of the disease stays\n      controlled",
+         "Progression at a **limited number of sites**\n      while the rest of the disease stays controlled")
+    [d] = diff_json(cli, "HEAD", "content/minimal")
+    assert d["statements"]["changed"] == []
+
+
+def test_what_changed_data_for_the_documents(repo, minimal):
+    info = changes_since_previous_release(load_guideline(minimal).guideline)
+    assert info["status"] == "changed"
+    assert info["previous"] == {"tag": "minimal/v1.0.0", "version": "1.0.0"}
+    json.dumps(info)  # JSON-serialisable, as a document view must be
+    notices = {n["statement"]: n["sentence"] for n in info["patient_notices"]}
+    # rec-continue-tki changed its grade but has no patient text: no notice for it
+    assert notices == {
+        "rec-local-therapy": "This advice changed in version 1.1.0: the advice was updated.",
+        "rec-new": "This advice is new in version 1.1.0.",
+    }
+
+
+def test_what_changed_without_release_or_git(minimal, tmp_path):
+    assert changes_since_previous_release(load_guideline(minimal).guideline)["status"] == "unknown"
+    root = minimal.parent.parent
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "first")
+    info = changes_since_previous_release(load_guideline(minimal).guideline)
+    assert info == {"status": "first-version", "version": "1.1.0"}
+
+
+def test_load_at_revision_reads_the_old_files(repo, minimal):
+    old = load_at_revision(minimal, "minimal/v1.0.0")
+    assert old.meta.version == "1.0.0"
+    assert "bg-old" in old.statements_by_id
+    assert old.complete
+
+
+def test_errors_exit_2_with_a_message(cli, minimal, repo):
+    outside = repo.parent / (repo.name + "-nogit")
+    shutil.copytree(minimal, outside / "minimal")
+    result = cli("diff", "HEAD", str(outside / "minimal"))
+    assert result.exit_code == 2
+    assert "not inside a git repository" in result.output
+    result = cli("diff", "no-such-rev", "content/minimal")
+    assert result.exit_code == 2
+    assert "unknown git revision 'no-such-rev'" in result.output
+    second = minimal.parent / "second"
+    shutil.copytree(minimal, second)
+    edit(second / "guideline.yaml", "id: minimal", "id: second")
+    result = cli("diff", "minimal/v1.0.0", "content/second")
+    assert result.exit_code == 2
+    assert "no guideline at revision 'minimal/v1.0.0'" in result.output
+    assert "Traceback" not in result.output
+    assert cli("diff").exit_code == 2  # neither a revision nor --since-release
+
+
+def test_version_order():
+    versions = ["1.10.0", "1.2.0", "1.0.0-rc.1", "1.0.0", "0.9.9", "1.0.0-rc.2"]
+    assert sorted(versions, key=version_key) == ["0.9.9", "1.0.0-rc.1", "1.0.0-rc.2", "1.0.0", "1.2.0", "1.10.0"]
