@@ -32,7 +32,8 @@ from generator import __version__
 from generator.atomic import sweep_temp_files, write_bytes
 from generator.check_cache import CheckCache, generator_fingerprint, module_fingerprint
 from generator.diagnostics import Diagnostic
-from generator.documents import DOCUMENTS, DocumentSpec
+from generator import documents as document_registry
+from generator.documents import DocumentSpec
 from generator.paths import PROJECT_ROOT, TEMPLATES
 
 MANIFEST = "manifest.json"
@@ -87,10 +88,10 @@ class Environment:
     templates_root: Path
 
     @classmethod
-    def current(cls, templates_root: Path | None = None, extra_modules: tuple[str, ...] = ()) -> "Environment":
+    def current(cls, templates_root: Path | None = None) -> "Environment":
         lock = PROJECT_ROOT / "requirements.lock"
         return cls(
-            generator=f"{__version__}+{generator_fingerprint()[:16]}+{module_fingerprint(extra_modules)[:16]}",
+            generator=f"{__version__}+{generator_fingerprint()[:16]}",
             lock=file_sha256(lock) or "none",
             source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
             templates_root=Path(templates_root or TEMPLATES),
@@ -140,12 +141,12 @@ def compute_views(guideline, documents: Iterable[DocumentSpec]) -> tuple[dict[st
     return views, errors
 
 
-def prepare(folders: Iterable[Path], ctx, documents: Iterable[DocumentSpec] = DOCUMENTS, cache: CheckCache | None = None) -> Prepared:
-    """Load and check every folder; compute the views of those without errors."""
+def prepare(folders: Iterable[Path], ctx, documents: Iterable[DocumentSpec] | None = None, cache: CheckCache | None = None) -> Prepared:
+    """Load and check every folder; compute the views of those without errors (default: every registered document)."""
     from generator.check import finalize, run_rules
     from generator.loader import load_guideline
 
-    documents = tuple(documents)
+    documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
     cache = cache or CheckCache(None)
     registry = _registry_key(documents)
     today = ctx.today.isoformat()
@@ -270,6 +271,7 @@ def plan(sources: list[Source], out: Path, documents: list[DocumentSpec], env: E
                 "view": sha256(canonical_json(view)) if spec.name in s.views else None,
                 "templates": templates(spec.templates),
                 "generator": env.generator,
+                "module": module_fingerprint((spec.module,))[:16],  # covers document modules outside the package
                 "dependencies": env.lock,
                 "source_date_epoch": env.source_date_epoch,
             }
@@ -446,7 +448,7 @@ def build(
     sources: list[Source],
     out: Path,
     *,
-    documents: Iterable[DocumentSpec] = DOCUMENTS,
+    documents: Iterable[DocumentSpec] | None = None,
     jobs: int | None = None,
     force: bool = False,
     html_only: bool = False,
@@ -456,10 +458,11 @@ def build(
     """Build every source into `out/<id>/`; render only what is stale; write atomically; manifest last."""
     start = time.perf_counter()
     out = Path(out)
+    documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
     chosen = select_documents(documents, html_only)
     validate_sources(sources)
     every_name = {d.name for d in documents}
-    env = Environment.current(templates_root, tuple(d.module for d in chosen if not d.module.startswith("generator.")))
+    env = Environment.current(templates_root)
     all_jobs = plan(sources, out, chosen, env)
     report = BuildReport()
     total = len(all_jobs)

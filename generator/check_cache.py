@@ -54,6 +54,7 @@ def generator_fingerprint() -> str:
     return h.hexdigest()
 
 
+@functools.lru_cache(maxsize=None)
 def module_fingerprint(module_names: tuple[str, ...]) -> str:
     """Hash of the source of modules living outside the generator package (e.g. test doubles)."""
     h = hashlib.sha256()
