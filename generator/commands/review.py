@@ -1,0 +1,51 @@
+"""`guideline review-report`: review dates of guidelines and statements, soonest first."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+@click.command("review-report")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@click.option("--within", "within", type=click.IntRange(min=0), default=90, show_default=True, metavar="DAYS",
+              help="Flag items due within this many days.")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date to report against (default: today, or $GUIDELINE_TODAY).")
+def review_report(paths, fmt: str, within: int, today: str | None) -> None:
+    """List each guideline's review_by and every statement's last_reviewed / review_due, sorted by due
+    date, flagging overdue items and items due within --within days.
+
+    Exit status: 0 (the report is printed even when items are overdue; `guideline check` is the gate),
+    1 when a guideline cannot be loaded, 2 for usage errors.
+    """
+    from generator.cli import _folders, _today
+    from generator.loader import load_guideline
+    from generator.review_report import build_report, format_markdown, format_text
+
+    day = _today(today)
+    folders = _folders(paths)
+    guidelines, failed = [], []
+    for folder in folders:
+        g = load_guideline(folder).guideline
+        if g.meta is None:
+            failed.append(str(folder))
+        guidelines.append(g)
+    report = build_report(guidelines, day, within)
+    if fmt == "json":
+        click.echo(json.dumps(report, indent=2, sort_keys=True))
+    elif fmt == "markdown":
+        click.echo(format_markdown(report), nl=False)
+    else:
+        click.echo(format_text(report))
+    for folder in failed:
+        click.echo(f"error: {folder}: guideline.yaml does not load; run `guideline check {folder}`", err=True)
+    sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def register(group: click.Group) -> None:
+    group.add_command(review_report)
