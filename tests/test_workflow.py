@@ -1,0 +1,323 @@
+"""The CI workflow: linted (schema + zizmor), and every command it runs works here, locally."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.casekit import all_cases
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.y*ml"))
+WORKFLOW = ROOT / ".github" / "workflows" / "guidelines.yml"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
+DISPLAY = re.compile(r"^(.*?):(\d+):(\d+): (error|warning)\[([a-z0-9-]+)\]: (.*)$")
+
+
+def _workflow() -> dict:
+    data = yaml.safe_load(WORKFLOW.read_text())
+    data["on"] = data.pop(True, data.get("on"))  # YAML 1.1 reads the key `on` as true
+    return data
+
+
+def _steps():
+    for job_id, job in _workflow()["jobs"].items():
+        for step in job.get("steps", []):
+            yield job_id, step
+
+
+def _run_steps() -> dict[str, str]:
+    """Each `run:` script, keyed by its step's name or, without a name, its first line."""
+    return {step.get("name") or step["run"].splitlines()[0]: step["run"] for _, step in _steps() if "run" in step}
+
+
+def _ci_run_packages() -> list[str]:
+    m = re.search(r"^packages=\(([^)]*)\)", (ROOT / ".ci" / "run").read_text(), re.M)
+    assert m, ".ci/run no longer declares packages=(...)"
+    return m.group(1).split()
+
+
+# --------------------------------------------------------------------------- linters
+
+
+def test_there_is_a_workflow():
+    assert WORKFLOW in WORKFLOWS
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_workflow_matches_the_github_workflow_schema(path):
+    result = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda p: p.name)
+def test_zizmor_finds_nothing(path):
+    result = subprocess.run([str(BIN / "zizmor"), "--offline", "--no-progress", str(path)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    # The pedantic persona finds only the container images pinned by tag (docs/ci.md says why).
+    pedantic = subprocess.run(
+        [str(BIN / "zizmor"), "--offline", "--no-progress", "--persona=pedantic", "--format=json", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )
+    findings = {f["ident"] for f in json.loads(pedantic.stdout or "[]")}
+    assert findings <= {"unpinned-images"}, findings
+
+
+def test_a_workflow_with_a_problem_fails_the_linters(tmp_path):
+    """The two linters above are not vacuous: an unpinned action and a typo are caught."""
+    bad = tmp_path / "bad.yml"
+    text = WORKFLOW.read_text()
+    bad.write_text(text.replace("actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683", "actions/checkout@v4", 1))
+    z = subprocess.run([str(BIN / "zizmor"), "--offline", "--no-progress", str(bad)], capture_output=True, text=True, timeout=120)
+    assert z.returncode != 0 and "unpinned-uses" in z.stdout
+    bad.write_text(text.replace("runs-on: ubuntu-24.04", "run-on: ubuntu-24.04", 1))
+    s = subprocess.run(
+        [str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(bad)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert s.returncode != 0
+
+
+# --------------------------------------------------------------------------- shape
+
+
+def test_actions_are_pinned_to_commit_shas_named_in_docs():
+    docs = (ROOT / "docs" / "ci.md").read_text()
+    lines = WORKFLOW.read_text().splitlines()
+    uses = [line for line in lines if re.match(r"^\s*(- )?uses:", line)]
+    assert uses
+    for line in uses:
+        ref = line.split("uses:", 1)[1].split("#")[0].strip()
+        assert PINNED.match(ref), f"not pinned to a full commit SHA: {line.strip()}"
+        assert re.search(r"# v\d+\.\d+\.\d+$", line), f"no version comment: {line.strip()}"
+        assert ref.split("@")[1] in docs, f"{ref} is not listed in docs/ci.md"
+
+
+def test_triggers_and_the_gate():
+    wf = _workflow()
+    assert {"push", "pull_request"} <= set(wf["on"])
+    for event in ("push", "pull_request"):  # a workflow-level path filter would skip the gate
+        assert not (wf["on"][event] or {}).get("paths"), event
+    jobs = wf["jobs"]
+    gate = jobs["gate"]
+    assert gate["if"] == "always()"
+    assert set(gate["needs"]) == set(jobs) - {"gate", "deploy"}
+    assert wf["permissions"] == {}
+    for job_id, job in jobs.items():
+        assert "permissions" in job, f"{job_id} sets no permissions"
+        writes = {k for k, v in job["permissions"].items() if v == "write"}
+        assert writes == ({"pages", "id-token"} if job_id == "deploy" else set()), job_id
+        assert "timeout-minutes" in job, job_id
+
+
+def test_build_runs_as_a_matrix_of_shards_merged_and_published_on_main():
+    jobs = _workflow()["jobs"]
+    assert jobs["build"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.changes.outputs.shards) }}"
+    uploads = [s for s in jobs["build"]["steps"] if "upload-artifact" in s.get("uses", "")]
+    assert uploads and uploads[0]["with"]["path"] == "build/"
+    merge = jobs["documents"]["steps"]
+    assert any("download-artifact" in s.get("uses", "") and s["with"]["pattern"] == "build-shard-*" for s in merge)
+    assert any("upload-pages-artifact" in s.get("uses", "") and "refs/heads/main" in s["if"] for s in merge)
+    deploy = jobs["deploy"]
+    assert "refs/heads/main" in deploy["if"] and deploy["environment"]["name"] == "github-pages"
+    assert deploy["concurrency"]["cancel-in-progress"] is False
+    assert any("deploy-pages" in s.get("uses", "") for s in deploy["steps"])
+
+
+def test_checkouts_do_not_keep_credentials():
+    for job_id, step in _steps():
+        if "actions/checkout" in step.get("uses", ""):
+            assert step.get("with", {}).get("persist-credentials") is False, job_id
+
+
+def test_debian_packages_mirror_ci_run():
+    listed = _workflow()["env"]["DEBIAN_PACKAGES"].split()
+    assert set(_ci_run_packages()) <= set(listed), "the workflow must install every package .ci/run installs"
+    if not shutil.which("apt-cache"):
+        pytest.skip("not a Debian machine")
+    for package in listed:  # the CI image is Debian bookworm, like this machine
+        known = subprocess.run(["apt-cache", "show", "--no-all-versions", package], capture_output=True, text=True)
+        assert known.returncode == 0 and f"Package: {package}" in known.stdout, package
+
+
+# --------------------------------------------------------------------------- every run: works here
+
+COVERED = {
+    "count guidelines and split them into shards",
+    "install the pinned dependencies",
+    "check every guideline (problems become annotations on the changed lines)",
+    "the committed JSON Schemas match the content model",
+    "install the Debian packages (.ci/run's list)",
+    "run the test suite",
+    "check, then build this shard's guidelines into build/",
+    "write the index page of the built documents",
+    "every needed job passed or was skipped",
+}
+
+
+def test_every_run_step_is_exercised_by_a_test_here():
+    assert set(_run_steps()) == COVERED, "a run: step changed; test the new command in this file"
+
+
+def _bash(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=cwd, env={**os.environ, **env},
+                          capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("count, total", [(0, 1), (1, 1), (10, 1), (11, 2), (35, 4), (500, 8)])
+def test_matrix_step_splits_the_library_into_shards(tmp_path, count, total):
+    for i in range(count):
+        (tmp_path / "content" / f"g{i}").mkdir(parents=True)
+        (tmp_path / "content" / f"g{i}" / "guideline.yaml").write_text("id: x\n")
+    (tmp_path / "content" / "notes").mkdir(parents=True, exist_ok=True)  # not a guideline folder
+    out = tmp_path / "github_output"
+    env = {k: str(v) for k, v in _workflow()["env"].items()}
+    result = _bash(_run_steps()["count guidelines and split them into shards"], tmp_path, {**env, "GITHUB_OUTPUT": str(out)})
+    assert result.returncode == 0, result.stderr
+    outputs = dict(line.split("=", 1) for line in out.read_text().splitlines())
+    assert outputs["total"] == str(total)
+    assert json.loads(outputs["shards"]) == list(range(1, total + 1))
+
+
+@pytest.mark.parametrize("results, ok", [
+    ("success success success success success", True),
+    ("success skipped skipped skipped skipped", True),  # the path filter skipped the work
+    ("success success failure skipped success", False),
+    ("success cancelled success success success", False),
+    ("failure skipped skipped skipped skipped", False),
+])
+def test_gate_step_fails_on_any_failed_or_cancelled_job(tmp_path, results, ok):
+    result = _bash(_run_steps()["every needed job passed or was skipped"], tmp_path, {"RESULTS": results})
+    assert (result.returncode == 0) == ok, result.stdout
+    if not ok:
+        assert "::error title=gate::" in result.stdout
+
+
+def test_make_targets_the_workflow_calls_exist():
+    assert _run_steps()["install the pinned dependencies"] == "make venv"
+    assert _run_steps()["run the test suite"] == "make test"
+    assert _run_steps()["check, then build this shard's guidelines into build/"] == 'make pdf SHARD="$SHARD"'
+    for target in ("venv", "test"):
+        dry = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert dry.returncode == 0, dry.stderr
+    dry = subprocess.run(["make", "-n", "pdf", "SHARD=2/3"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    build_line = next(line for line in dry.stdout.splitlines() if "guideline build" in line)
+    assert "--shard 2/3" in build_line
+    help_text = subprocess.run([str(BIN / "guideline"), "build", "--help"], capture_output=True, text=True, timeout=60)
+    assert "--shard" in help_text.stdout
+
+
+def _run_guideline(command: str, cwd: Path) -> subprocess.CompletedProcess:
+    assert command.startswith(".venv/bin/guideline ")
+    args = command.split()[1:]
+    return subprocess.run([str(BIN / "guideline"), *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "GUIDELINE_TODAY": "2026-06-01"})
+
+
+def test_check_step_on_valid_content_prints_no_annotation(tmp_path):
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid" / "minimal", tmp_path / "content" / "minimal")
+    result = _run_guideline(_run_steps()["check every guideline (problems become annotations on the changed lines)"], tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "::error" not in result.stdout
+
+
+def test_check_step_annotates_the_broken_line(tmp_path):
+    case = next(c for c in all_cases() if c.name == "dangling-citation-key")
+    case.materialize(tmp_path / "content")
+    command = _run_steps()["check every guideline (problems become annotations on the changed lines)"]
+    result = _run_guideline(command, tmp_path)
+    assert result.returncode == 1
+    annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
+    assert annotations, result.stdout
+    # Each annotation says what the text format says, as a workflow command GitHub understands.
+    text = _run_guideline(command.replace("--format github", "--format text"), tmp_path)
+    expected = []
+    for line in text.stdout.splitlines():
+        m = DISPLAY.match(line)
+        if m:
+            path, row, col, severity, code, message = m.groups()
+            expected.append(f"::{severity} file={path},line={row},col={col},title={code}::{message}")
+    assert annotations == expected
+    want = case.expect[0]
+    assert any(a.startswith(f"::error file=content/minimal/{want['file']},line={want['line']},") and f"title={want['code']}::" in a
+               for a in annotations), annotations
+
+
+def test_schema_step_passes_on_the_committed_schemas():
+    result = _run_guideline(_run_steps()["the committed JSON Schemas match the content model"], ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_index_step_lists_the_merged_shards_with_the_standard_library_only(tmp_path):
+    for gid, title in (("alpha", "Alpha guideline"), ("beta", "Beta &amp; more")):
+        folder = tmp_path / "build" / gid
+        folder.mkdir(parents=True)
+        (folder / "clinician-protocol.html").write_text(f"<html><head><title>{title}</title></head></html>")
+        (folder / "clinician-protocol.pdf").write_bytes(b"%PDF-1.7\n")
+        (folder / "manifest.json").write_text(json.dumps({"outputs": {
+            "clinician-protocol-html": {"file": "clinician-protocol.html"},
+            "clinician-protocol-pdf": {"file": "clinician-protocol.pdf"},
+        }}))
+    command = _run_steps()["write the index page of the built documents"]
+    assert command == "python3 -m generator.site_index build"
+    python = shutil.which("python3") or sys.executable  # the system Python: no project dependencies
+    result = subprocess.run([python, "-m", "generator.site_index", str(tmp_path / "build")], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60, env={"PATH": os.environ.get("PATH", "")})
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "build" / "index.html").read_text()
+    assert '<a href="alpha/clinician-protocol.pdf">Clinician protocol (PDF)</a>' in page
+    assert '<a href="beta/clinician-protocol.html">Clinician protocol (HTML)</a>' in page
+    assert "<h2>Alpha guideline</h2>" in page and "<h2>Beta &amp; more</h2>" in page
+    assert page.index("alpha/") < page.index("beta/")
+
+
+# --------------------------------------------------------------------------- pre-commit
+
+
+def _hooks(path: Path) -> dict[str, dict]:
+    data = yaml.safe_load(path.read_text())
+    hooks = data if isinstance(data, list) else [h for repo in data["repos"] for h in repo["hooks"]]
+    return {h["id"]: h for h in hooks}
+
+
+@pytest.mark.parametrize("manifest", [".pre-commit-hooks.yaml", ".pre-commit-config.yaml"])
+def test_pre_commit_hook_checks_the_changed_guidelines(tmp_path, manifest):
+    hook = _hooks(ROOT / manifest)["guideline-check"]
+    files = re.compile(hook["files"])
+    assert files.search("content/minimal/statements.yaml") and files.search("content/minimal/references.json")
+    assert not files.search("README.md") and not files.search("generator/models.py")
+    assert hook["pass_filenames"] is True
+    assert hook["entry"].split()[-2:] == ["guideline", "check"] or hook["entry"].endswith("guideline check")
+
+    shutil.copytree(ROOT / "tests" / "fixtures" / "valid" / "minimal", tmp_path / "content" / "minimal")
+    changed = ["content/minimal/statements.yaml", "content/minimal/guideline.yaml"]
+    entry = [str(BIN / "guideline"), *hook["entry"].split()[1:]]
+    env = {**os.environ, "GUIDELINE_TODAY": "2026-06-01"}
+    ok = subprocess.run([*entry, *changed], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert ok.returncode == 0, ok.stdout
+    assert "1 guideline checked" in ok.stdout + ok.stderr
+    statements = tmp_path / changed[0]
+    statements.write_text(statements.read_text().replace("citations: [yu2013]", "citations: [yu2031]"))
+    bad = subprocess.run([*entry, *changed], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert bad.returncode == 1
+    assert "error[unknown-reference]" in bad.stdout
+
+
+def test_local_pre_commit_schema_hook_runs_the_schema_check():
+    hook = _hooks(ROOT / ".pre-commit-config.yaml")["guideline-schema"]
+    assert re.search(hook["files"], "generator/models.py")
+    result = _run_guideline(hook["entry"], ROOT)
+    assert result.returncode == 0, result.stdout
