@@ -107,7 +107,7 @@ def view(g: Guideline) -> dict:
             sections.append({"id": section_id, "title": titles[section_id], "paragraphs": paragraphs})
     questions = [{"text": q.text, "statements": list(q.statements), "sources": cite(list(q.statements))} for q in patient.questions]
     glossary = sorted(
-        ({"term": e.term, "definition": e.definition} for e in used_glossary(g)),
+        ({"term": e.term[:1].upper() + e.term[1:], "definition": e.definition} for e in used_glossary(g)),
         key=lambda e: e["term"].casefold(),
     )
     sources = [_source(refs[key], n) for key, n in sorted(numbers.items(), key=lambda item: item[1])]

@@ -1,0 +1,237 @@
+"""The patient explainer: what it shows, where each paragraph comes from, and that it stands alone."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import tinyhtml5
+
+from generator import doi
+from generator.loader import load_guideline
+from generator.render import patient, patient_pdf
+
+FIXTURES = Path(__file__).parent / "fixtures" / "valid"
+EXPLAINER = FIXTURES / "patient-explainer"
+X = "{http://www.w3.org/1999/xhtml}"
+
+
+def build(folder: Path):
+    result = load_guideline(folder)
+    assert not [d for d in result.diagnostics if d.is_error], [d.format_text() for d in result.diagnostics]
+    g = result.guideline
+    v = patient.view(g)
+    json.dumps(v)  # the build engine hashes the view: it must be JSON
+    html = patient.render(v, {}).decode("utf-8")
+    return g, v, html, tinyhtml5.parse(html)
+
+
+@pytest.fixture
+def explainer(tmp_path):
+    target = tmp_path / "patient-explainer"
+    shutil.copytree(EXPLAINER, target)
+    return target
+
+
+def edit(path: Path, old: str, new: str):
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def text_of(el) -> str:
+    return " ".join("".join(el.itertext()).split())
+
+
+def by_class(root, tag: str, cls: str):
+    return [e for e in root.iter(X + tag) if cls in e.get("class", "").split()]
+
+
+# --------------------------------------------------------------------------- content and order
+
+
+def test_sections_follow_guideline_order_and_statement_order():
+    g, v, html, root = build(EXPLAINER)
+    headings = [text_of(h) for h in root.iter(X + "h2")]
+    assert headings == [
+        "In this leaflet",
+        *[s.title for s in g.meta.patient.sections],
+        "Questions to ask your care team",
+        "What the words mean",
+        "Where this information comes from",
+    ]
+    paras = [p.get("data-statements").split()[0] for p in by_class(root, "div", "para")]
+    expected = [s.id for sec in g.meta.patient.sections for s in g.statements if s.patient and s.patient.section == sec.id]
+    assert paras == expected
+
+
+def test_patient_text_is_shown_and_clinician_text_is_not():
+    g, v, html, root = build(EXPLAINER)
+    page = text_of(root)
+    view_json = json.dumps(v)
+    for s in g.statements:
+        clinician = " ".join(s.text.split())
+        assert clinician[:40] not in page and clinician[:40] not in view_json, s.id
+        if s.patient:
+            first_sentence = " ".join(s.patient.text.split()).split(".")[0].replace("**", "")
+            assert first_sentence in page, s.id
+    for q in g.meta.patient.questions:
+        assert q.text in page
+    assert "<strong>keep taking\nthem</strong>" in html  # patient text is Markdown
+
+
+def test_clinician_edit_leaves_the_view_unchanged_and_patient_edit_changes_it(explainer):
+    before = build(explainer)[1]
+    edit(explainer / "statements.yaml", "text: Continue the same TKI after local therapy.", "text: Continue the same TKI after any local therapy.")
+    edit(explainer / "statements.yaml", "participants: 65 screened; 25 received local therapy", "participants: 65 screened; 24 received local therapy")
+    assert build(explainer)[1] == before
+    edit(explainer / "statements.yaml", "Serious side effects are rare.", "Serious side effects are not common.")
+    after = build(explainer)[1]
+    assert after != before and "not common" in json.dumps(after)
+
+
+def test_glossary_lists_only_the_terms_used_in_alphabetical_order(explainer):
+    edit(
+        explainer / "guideline.yaml",
+        "    - term: scan\n",
+        "    - term: biopsy\n      definition: Taking a small piece of tissue to look at.\n    - term: scan\n",
+    )
+    _, v, _, root = build(explainer)
+    terms = [text_of(dt) for dt in root.iter(X + "dt")]
+    assert terms == ["Oligoprogression", "Scan", "Stereotactic radiation", "Targeted tablets"]
+    assert "biopsy" not in json.dumps(v)
+
+
+def test_draft_says_so_at_the_top_and_published_does_not():
+    _, _, _, draft = build(FIXTURES / "minimal")
+    header = next(draft.iter(X + "header"))
+    notice = by_class(header, "p", "notice")
+    assert notice and "Draft" in text_of(notice[0]) and "not been checked and approved" in text_of(notice[0])
+    _, _, _, published = build(EXPLAINER)
+    assert not by_class(published, "p", "notice")
+
+
+# --------------------------------------------------------------------------- traceability
+
+
+def test_every_paragraph_traces_to_statements_that_carry_citations():
+    g, v, html, root = build(EXPLAINER)
+    statements = g.statements_by_id
+    main = next(root.iter(X + "main"))
+    traced = [e for e in main.iter() if e.get("data-statements") is not None]
+    assert len(traced) == sum(1 for s in g.statements if s.patient) + len(g.meta.patient.questions)
+    for el in traced:
+        ids = el.get("data-statements").split()
+        assert ids
+        for sid in ids:
+            assert sid in statements and statements[sid].citations, sid
+    # every paragraph of the topic sections sits inside a traced block
+    for section in by_class(main, "section", "topic"):
+        for block in section:
+            if block.tag != X + "h2":
+                assert block.get("data-statements"), text_of(block)
+
+
+def test_markers_point_at_the_sources_of_exactly_those_statements():
+    g, v, html, root = build(EXPLAINER)
+    statements = g.statements_by_id
+    refs = g.references_by_id
+    sources = {li.get("id"): li for li in root.iter(X + "li") if (li.get("id") or "").startswith("source-")}
+    number_to_key = {}
+    for li in sources.values():
+        link = next(li.iter(X + "a"))
+        key = next(k for k, r in refs.items() if doi.url(r.DOI) == link.get("href"))
+        number_to_key[li.get("id")] = key
+    for el in (e for e in root.iter() if e.get("data-statements")):
+        cited = {c.key for sid in el.get("data-statements").split() for c in statements[sid].citations}
+        marker = next(e for e in el.iter(X + "sup") if "src" in e.get("class", ""))
+        targets = [a.get("href").lstrip("#") for a in marker.iter(X + "a")]
+        assert all(t in sources for t in targets)
+        assert {number_to_key[t] for t in targets} == cited
+    # the list holds only sources some paragraph or question rests on, each with its DOI link
+    used = {c.key for s in g.statements if s.patient for sid in [s.id, *s.patient.also_based_on] for c in statements[sid].citations}
+    used |= {c.key for q in g.meta.patient.questions for sid in q.statements for c in statements[sid].citations}
+    assert set(number_to_key.values()) == used
+
+
+def test_plain_source_entries_and_caution_marking():
+    g, v, html, root = build(EXPLAINER)
+    entries = {li.get("id"): li for li in root.iter(X + "li") if (li.get("id") or "").startswith("source-")}
+    texts = [text_of(li) for li in entries.values()]
+    assert any(t.startswith("Weickhardt and colleagues. Journal of Thoracic Oncology, 2012.") for t in texts)
+    assert any(t.startswith("“Local therapy with continued EGFR") for t in texts)  # no author: the title
+    caution = [li for li in entries.values() if "caution" in li.get("class", "")]
+    assert len(caution) == 1
+    assert "A correction to this article was published" in text_of(caution[0])
+    assert "Please note" in text_of(caution[0])
+    assert "doi.org/10.1016/s1470-2045(16)30532-0" in text_of(caution[0])
+
+
+# --------------------------------------------------------------------------- a page that stands alone
+
+
+def test_page_is_self_contained_and_accessible_by_structure():
+    g, v, html, root = build(EXPLAINER)
+    assert root.get("lang") == "en-GB"
+    assert "<script" not in html.lower() and "<link" not in html.lower() and "@import" not in html
+    assert not re.search(r"\bsrc\s*=", html)
+    assert "url(" not in html
+    external = {a.get("href") for a in root.iter(X + "a") if not a.get("href", "").startswith("#")}
+    assert external == {doi.url(r.DOI) for r in g.references if r.id in {"weickhardt2012", "yu2013", "gomez2016"}}
+    for landmark in ("header", "nav", "main", "footer"):
+        assert len(list(root.iter(X + landmark))) == 1, landmark
+    levels = [int(e.tag[-1]) for e in root.iter() if re.fullmatch(re.escape(X) + "h[1-6]", str(e.tag))]
+    assert levels[0] == 1 and levels.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+    ids = [e.get("id") for e in root.iter() if e.get("id")]
+    assert len(ids) == len(set(ids))
+    for a in root.iter(X + "a"):
+        if a.get("href").startswith("#"):
+            assert a.get("href")[1:] in ids
+
+
+def test_hostile_patient_text_stays_text(explainer):
+    edit(explainer / "statements.yaml", "Serious side effects are rare.", "Serious side effects are rare. <script>alert(1)</script> {{ 7*7 }} [x](javascript:alert(1))")
+    g = load_guideline(explainer).guideline
+    html = patient.render(patient.view(g), {}).decode()
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "{{ 7*7 }}" in html
+    assert 'href="javascript' not in html
+
+
+# --------------------------------------------------------------------------- PDF
+
+
+@pytest.mark.slow
+def test_pdf_is_tagged_with_language_a4_and_readable_size():
+    from pypdf import PdfReader
+
+    g, v, html, root = build(EXPLAINER)
+    pdf = patient_pdf.render(patient_pdf.view(g), {"patient-explainer-html": html.encode()})
+    reader = PdfReader(io.BytesIO(pdf))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/Lang"] == "en-GB"
+    assert bool(catalog["/MarkInfo"]["/Marked"])
+    assert "/StructTreeRoot" in catalog
+    assert reader.metadata.title == g.meta.patient.title
+    width, height = (float(x) for x in reader.pages[0].mediabox[2:])
+    assert (round(width), round(height)) == (595, 842)  # A4 in points
+    sizes: list[float] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            sizes.append(abs(size * tm[3] * cm[3]) if tm[3] and cm[3] else size)
+
+    full = ""
+    for page in reader.pages:
+        full += page.extract_text(visitor_text=visit) + "\n"
+    flat = " ".join(full.split())
+    assert "Sometimes cancer grows in only a few spots" in flat
+    assert "Where this information comes from" in flat
+    body = sorted(sizes)[len(sizes) // 2]  # the median run of text: body copy
+    assert body >= 12, sizes
