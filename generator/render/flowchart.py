@@ -24,8 +24,7 @@ from generator.render.environment import environment
 from generator.render.numbering import statement_numbers
 
 DOT_COMMAND = "graphviz-pure"
-WRAP = {"start": 26, "end": 26, "action": 28, "decision": 22}  # characters per line of a label
-DETAIL_WRAP = 36
+WRAP = {"start": 20, "end": 20, "action": 20, "decision": 24}  # characters per line of a label
 TIMEOUT_S = 60
 
 
@@ -72,7 +71,7 @@ def pathway(g: Guideline) -> list[dict]:
                 "kind": node.kind,
                 "label": node.label,
                 "detail": node.detail,
-                "statements": [numbers[s] for s in node.statements if s in numbers],
+                "statements": sorted({numbers[s] for s in node.statements if s in numbers}, key=lambda n: int(n[1:])),
                 "edges": [
                     {"to": step_of[t], "to_label": g.nodes_by_id[t].label, "label": label, "loop": loop}
                     for t, label, loop in node.edges()
@@ -102,6 +101,12 @@ def html_label(text: str, width: int) -> str:
     return "<BR/>".join(xml_escape(line, {'"': "&quot;", "'": "&#39;"}) for line in lines)
 
 
+def dot_string(text: str) -> str:
+    """Text for a quoted DOT attribute: backslashes and quotes escaped, line breaks folded."""
+    text = " ".join(text.split())
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def dot_source(view: dict) -> str:
     nodes = []
     for step in view["steps"]:
@@ -110,7 +115,9 @@ def dot_source(view: dict) -> str:
                 "name": f"n{step['step']}",
                 "kind": step["kind"],
                 "label": html_label(step["label"], WRAP.get(step["kind"], 28)),
-                "detail": html_label(step["detail"], DETAIL_WRAP) if step["detail"] else "",
+                # The detail is a tooltip on screen, not drawn: printed on A4 it would shrink every label
+                # below a legible size. The protocol's step-by-step list prints it in full.
+                "tooltip": dot_string(step["detail"] or step["label"]),
                 "markers": html_label(", ".join(step["statements"]), 40) if step["statements"] else "",
             }
         )
@@ -161,6 +168,8 @@ _COMMENT = re.compile(rb"<!--.*?-->\n?", re.S)
 def label_svg(svg: bytes, title: str, description: str) -> bytes:
     """Give the drawing an accessible name and description, and drop Graphviz's comments."""
     svg = _COMMENT.sub(b"", svg)
+    # Graphviz sized the labels with Liberation Sans (Arial's metrics): let viewers without it use Arial.
+    svg = svg.replace(b'font-family="Liberation Sans"', b'font-family="Liberation Sans, Arial, Helvetica, sans-serif"')
     match = _SVG_OPEN.search(svg)
     if not match:
         raise FlowchartError(f"{DOT_COMMAND} did not produce an SVG")
