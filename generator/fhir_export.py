@@ -23,7 +23,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from html import escape
 from pathlib import Path
@@ -660,19 +659,10 @@ def serialise(bundle: dict) -> bytes:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file in the same folder and os.replace, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    """Temp file + fsync + os.replace (generator.atomic), so readers never see half a file."""
+    from generator.atomic import write_bytes
+
+    write_bytes(path, data)
 
 
 def validate_bundle(bundle: dict) -> None:
