@@ -366,3 +366,73 @@ def changes_since_previous_release(guideline: Guideline) -> dict:
         "diff": diff,
         "patient_notices": patient_notices(diff, guideline),
     }
+
+
+def _phrase(change: dict) -> str:
+    """One changed field in words, for the protocol's "What changed in this version"."""
+    name = change["field"]
+    if name == "citations":
+        bits = [f"added {', '.join(change['added'])}" if change["added"] else "",
+                f"removed {', '.join(change['removed'])}" if change["removed"] else ""]
+        bits = [b for b in bits if b]
+        return "references " + ("; ".join(bits) if bits else "(locators or order)")
+    if name == "grade":
+        old, new = change["old"], change["new"]
+        fmt = lambda g: f"{g['level']}, {g['strength']}" if g else "ungraded"  # noqa: E731
+        return f"grading {fmt(old)} → {fmt(new)}"
+    return {
+        "text": "wording",
+        "patient": "patient text",
+        "kind": f"kind {change['old']} → {change['new']}",
+        "section": f"moved from section {change['old']} to {change['new']}",
+        "title": "title",
+        "study": "evidence-table entry",
+        "last_reviewed": "review date",
+        "review_due": "next review date",
+    }.get(name, name)
+
+
+def what_changed_summary(guideline: Guideline, numbers: dict[str, Any] | None = None) -> dict:
+    """A compact, JSON-serialisable "What changed in this version" for the clinician protocol's view.
+
+    `numbers` maps statement ids to the numbers the document prints (optional). Shapes:
+      {"status": "first-version", "version": V}
+      {"status": "unknown", "version": V}                    (not in git: the section is left out)
+      {"status": "changed", "version": V, "previous_version": P, "previous_tag": T,
+       "added": [...], "removed": [...], "changed": [...], "metadata": [...], "references": {...},
+       "algorithm_changed": bool, "empty": bool}
+    Statements are {"id", "number", "title", "kind", "what"}; "what" is a short phrase list.
+    """
+    info = changes_since_previous_release(guideline)
+    if info["status"] != "changed":
+        return {"status": info["status"], "version": info["version"]}
+    diff = info["diff"]
+    numbers = numbers or {}
+
+    def item(s: dict, what: list[str]) -> dict:
+        title = s["title"] or (s["text"][:77] + "..." if len(s["text"]) > 80 else s["text"])
+        return {"id": s["id"], "number": numbers.get(s["id"]), "title": title, "kind": s["kind"], "what": what}
+
+    st = diff["statements"]
+    meta_fields = {"version", "dates.effective", "dates.review_by", "dates.last_reviewed"}  # shown elsewhere
+    return {
+        "status": "changed",
+        "version": info["version"],
+        "previous_version": info["previous"]["version"],
+        "previous_tag": info["previous"]["tag"],
+        "added": [item(s, []) for s in st["added"]],
+        "removed": [item(s, []) for s in st["removed"]],
+        "changed": [item(s, [_phrase(c) for c in s["changes"]]) for s in st["changed"]],
+        "metadata": [
+            {"field": m["field"], "old": m["old"], "new": m["new"]} for m in diff["metadata"] if m["field"] not in meta_fields
+        ],
+        "references": diff["references"],
+        "algorithm_changed": any(diff["algorithm"].values()),
+        "empty": not (any(st.values()) or any(diff["references"].values()) or any(diff["algorithm"].values())),
+    }
+
+
+def advice_change_notices(guideline: Guideline) -> dict[str, str]:
+    """Statement id -> the patient explainer's plain sentence, for advice that changed since the last release."""
+    info = changes_since_previous_release(guideline)
+    return {n["statement"]: n["sentence"] for n in info.get("patient_notices", [])}

@@ -204,3 +204,32 @@ def test_errors_exit_2_with_a_message(cli, minimal, repo):
 def test_version_order():
     versions = ["1.10.0", "1.2.0", "1.0.0-rc.1", "1.0.0", "0.9.9", "1.0.0-rc.2"]
     assert sorted(versions, key=version_key) == ["0.9.9", "1.0.0-rc.1", "1.0.0-rc.2", "1.0.0", "1.2.0", "1.10.0"]
+
+
+def test_protocol_summary_and_patient_sentences(repo, minimal):
+    from generator.changes import advice_change_notices, what_changed_summary
+
+    g = load_guideline(minimal).guideline
+    summary = what_changed_summary(g, {"rec-continue-tki": 3})
+    json.dumps(summary)
+    assert summary["status"] == "changed"
+    assert (summary["previous_version"], summary["version"]) == ("1.0.0", "1.1.0")
+    assert [s["id"] for s in summary["added"]] == ["rec-new"]
+    assert [s["id"] for s in summary["removed"]] == ["bg-old"]
+    tki = next(s for s in summary["changed"] if s["id"] == "rec-continue-tki")
+    assert tki["number"] == 3
+    assert tki["what"] == ["grading IV, C → III, B", "references added weickhardt2012"]
+    assert advice_change_notices(g)["rec-local-therapy"] == "This advice changed in version 1.1.0: the advice was updated."
+
+
+def test_protocol_summary_first_version_and_outside_git(minimal):
+    from generator.changes import advice_change_notices, what_changed_summary
+
+    g = load_guideline(minimal).guideline
+    assert what_changed_summary(g) == {"status": "unknown", "version": "1.1.0"}
+    root = minimal.parent.parent
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "first")
+    assert what_changed_summary(g) == {"status": "first-version", "version": "1.1.0"}
+    assert advice_change_notices(g) == {}
