@@ -34,6 +34,12 @@ CODES: dict[str, tuple[str, str]] = {
     "duplicate-citation": ("a statement cites the same reference twice (warning)", "cite it once"),
     "invalid-doi": ("a DOI is empty, has spaces or is not 10.<registrant>/<suffix>", "copy the DOI from doi.org or the publisher's page"),
     "duplicate-doi": ("two references have the same DOI", "merge them into one reference"),
+    # `guideline refs verify` only (answers from Crossref; tested in tests/test_refs_verify.py)
+    "doi-not-found": ("Crossref has no record of the DOI (refs verify)", "copy the DOI again from the publisher's page; check it resolves at doi.org"),
+    "title-mismatch": ("the title differs from the one registered for the DOI (refs verify)", "fix the title or the DOI: one of them belongs to another work"),
+    "retracted": ("Crossref records a retraction (or withdrawal) of the work, or the DOI is a retraction notice (refs verify)", "stop citing it; if it must stay, say why under `caution:` (then it is a warning)"),
+    "expression-of-concern": ("Crossref records an expression of concern about the work (refs verify)", "weigh the evidence again; record it under `caution:` (then it is a warning)"),
+    "doi-unverified": ("Crossref could not be asked (timeout, server error, invalid answer) (refs verify)", "run `guideline refs verify --online` again later"),
     "unused-reference": ("a reference is cited by no statement (warning)", "cite it or remove it"),
     # grading
     "missing-grade": ("a recommendation has no level of evidence and strength", "add grade: {level: ..., strength: ...}"),

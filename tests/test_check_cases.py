@@ -41,5 +41,7 @@ def test_every_code_is_documented_and_exercised():
 
     covered = {want["code"] for case in CASES for want in case.expect}
     not_content = {"file-unreadable"}  # needs the file system to misbehave: see test_loader
+    # Produced by `guideline refs verify` from Crossref's answers, not by `check`: see test_refs_verify.
+    not_content |= {"doi-not-found", "title-mismatch", "retracted", "expression-of-concern", "doi-unverified"}
     missing = sorted(set(CODES) - covered - not_content)
     assert not missing, f"no case under tests/fixtures/cases/ produces: {missing}"
