@@ -56,6 +56,15 @@ def _append_inline(html: str, extra: str) -> Markup:
     stripped = html.rstrip()
     if stripped.endswith(Markup("</p>")):
         return Markup(stripped[: -len("</p>")]) + Markup(" ") + extra + Markup("</p>\n")
+    if stripped.endswith((Markup("</ul>"), Markup("</ol>"))) and Markup("</li>") in stripped:
+        # a block that ends with a list: the marker goes at the end of the last item
+        cut = stripped.rindex(Markup("</li>"))
+        item = Markup(stripped[:cut]).rstrip()
+        if item.endswith(Markup("</p>")):  # a loose list item holds paragraphs
+            item, tail = Markup(item[: -len("</p>")]), Markup("</p>")
+        else:
+            tail = Markup("")
+        return item + Markup(" ") + extra + tail + Markup(stripped[cut:]) + Markup("\n")
     return html + extra
 
 

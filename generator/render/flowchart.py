@@ -83,12 +83,17 @@ def pathway(g: Guideline) -> list[dict]:
 
 
 def view(g: Guideline) -> dict:
+    """What the drawing shows. Node details are not drawn (on A4 they would shrink every label below a
+    legible size): the protocol's step-by-step list prints them in full."""
     algorithm = g.algorithm
     return {
         "title": algorithm.title if algorithm else "Treatment algorithm",
         "description": algorithm.description if algorithm else "",
-        "guideline_title": g.meta.title if g.meta else g.id,
-        "steps": pathway(g),
+        "steps": [
+            {**{k: v for k, v in step.items() if k not in ("id", "detail", "edges")},
+             "edges": [{k: v for k, v in e.items() if k != "to_label"} for e in step["edges"]]}
+            for step in pathway(g)
+        ],
     }
 
 
@@ -98,13 +103,9 @@ def view(g: Guideline) -> dict:
 def html_label(text: str, width: int) -> str:
     """Text for a Graphviz HTML-like label: wrapped into lines, each escaped (& < > " ')."""
     lines = textwrap.wrap(" ".join(text.split()), width=width, break_long_words=True, break_on_hyphens=False) or [""]
-    return "<BR/>".join(xml_escape(line, {'"': "&quot;", "'": "&#39;"}) for line in lines)
-
-
-def dot_string(text: str) -> str:
-    """Text for a quoted DOT attribute: backslashes and quotes escaped, line breaks folded."""
-    text = " ".join(text.split())
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # graphviz-pure expands escapes such as \N (the node name) even in HTML-like labels, before or after
+    # entities are decoded; a doubled backslash is its literal backslash.
+    return "<BR/>".join(xml_escape(line.replace("\\", "\\\\"), {'"': "&quot;", "'": "&#39;"}) for line in lines)
 
 
 def dot_source(view: dict) -> str:
@@ -115,9 +116,6 @@ def dot_source(view: dict) -> str:
                 "name": f"n{step['step']}",
                 "kind": step["kind"],
                 "label": html_label(step["label"], WRAP.get(step["kind"], 28)),
-                # The detail is a tooltip on screen, not drawn: printed on A4 it would shrink every label
-                # below a legible size. The protocol's step-by-step list prints it in full.
-                "tooltip": dot_string(step["detail"] or step["label"]),
                 "markers": html_label(", ".join(step["statements"]), 40) if step["statements"] else "",
             }
         )
@@ -137,11 +135,11 @@ def dot_source(view: dict) -> str:
 
 @lru_cache(maxsize=1)
 def dot_command() -> str:
-    """The dot command installed with this Python (the graphviz-pure wheel), else one on PATH."""
+    """The graphviz-pure dot command installed with this Python, else one on PATH."""
     beside = Path(sys.executable).parent / DOT_COMMAND
     if beside.is_file():
         return str(beside)
-    found = shutil.which(DOT_COMMAND) or shutil.which("dot")
+    found = shutil.which(DOT_COMMAND)  # not Debian's dot: its escaping of HTML-like labels differs
     if not found:
         raise FlowchartError(f"the {DOT_COMMAND!r} command is missing: run `make venv`")
     return found

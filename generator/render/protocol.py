@@ -54,20 +54,19 @@ def _grading(system_id: str) -> dict:
 def _statement(s: Statement, number: str, ref_numbers: dict[str, int], g: Guideline) -> dict:
     system = SYSTEMS[g.meta.grading]
     refs = g.references_by_id
-    cites = []
+    notes = []  # citations with a locator or quote, in the author's order
+    marks: dict[int, dict] = {}  # one mark per reference number: [1, 3]
     for c in s.citations:
         if c.key not in ref_numbers:
             continue  # an unknown key is a check error; the protocol is never built from such content
         ref = refs[c.key]
-        cites.append(
-            {
-                "number": ref_numbers[c.key],
-                "locator": c.locator,
-                "quote": c.quote,
-                "caution": ref.caution,
-                "short": _short_ref(ref),
-            }
-        )
+        number = ref_numbers[c.key]
+        where = "; ".join(p for p in (c.locator, f"“{c.quote}”" if c.quote else None) if p)
+        mark = marks.setdefault(number, {"number": number, "caution": ref.caution, "short": _short_ref(ref), "where": ""})
+        if where:
+            mark["where"] = f"{mark['where']}; {where}" if mark["where"] else where
+            notes.append({"number": number, "locator": c.locator, "quote": c.quote})
+    cites = [marks[n] for n in sorted(marks)]
     grade = None
     if s.grade is not None:
         grade = {
@@ -86,6 +85,7 @@ def _statement(s: Statement, number: str, ref_numbers: dict[str, int], g: Guidel
         "title": s.title,
         "text": s.text,
         "citations": cites,
+        "notes": notes,
         "grade": grade,
         "last_reviewed": _date(s.last_reviewed),
     }

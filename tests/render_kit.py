@@ -1,0 +1,133 @@
+"""Helpers for the renderer tests: load a guideline and run the documents' view()/render() directly.
+
+(The build engine does the same through generator/documents.py; these tests do not depend on it.)
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from generator.loader import Guideline, load_guideline
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = ROOT / "tests" / "fixtures" / "valid" / "minimal"
+REAL = sorted(p for p in (ROOT / "content").glob("*/") if (p / "guideline.yaml").is_file())
+
+
+@dataclass
+class Rendered:
+    guideline: Guideline
+    svg: bytes
+    html: bytes
+    pdf: bytes | None
+
+
+def load(folder: Path) -> Guideline:
+    result = load_guideline(Path(folder))
+    assert result.guideline.meta is not None, [d.format_text() for d in result.diagnostics]
+    return result.guideline
+
+
+def render_all(g: Guideline, pdf: bool = True) -> Rendered:
+    from generator.render import flowchart, protocol, protocol_pdf
+
+    fview = flowchart.view(g)
+    json.dumps(fview)  # the build engine hashes views: they must be JSON-serialisable
+    svg = flowchart.render(fview, {})
+    pview = protocol.view(g)
+    json.dumps(pview)
+    html = protocol.render(pview, {"flowchart": svg})
+    out = None
+    if pdf:
+        dview = protocol_pdf.view(g)
+        json.dumps(dview)
+        out = protocol_pdf.render(dview, {"clinician-protocol-html": html, "flowchart": svg})
+    return Rendered(g, svg, html, out)
+
+
+def copy_minimal(tmp_path: Path, name: str = "minimal") -> Path:
+    target = tmp_path / name
+    shutil.copytree(MINIMAL, target)
+    return target
+
+
+def pdf_text(pdf: bytes, tmp_path: Path, first: int | None = None, last: int | None = None) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(pdf)
+    args = ["pdftotext", "-enc", "UTF-8"]
+    if first:
+        args += ["-f", str(first)]
+    if last:
+        args += ["-l", str(last)]
+    return subprocess.run(args + [str(path), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+
+
+def squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _Blocks(HTMLParser):
+    """Text of each block element (p, li, td, ...) of a Markdown rendering, as a reader sees it."""
+
+    BLOCKS = {"p", "li", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+
+    def _flush(self):
+        text = squash("".join(self._current))
+        if text:
+            self.blocks.append(text)
+        self._current = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.BLOCKS or tag in ("ul", "ol"):
+            self._flush()
+
+    def handle_endtag(self, tag):
+        if tag in self.BLOCKS:
+            self._flush()
+
+    def handle_data(self, data):
+        self._current.append(data)
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def rendered_blocks(markdown_text: str) -> list[str]:
+    from generator.markdown import render_block
+
+    parser = _Blocks()
+    parser.feed(render_block(markdown_text))
+    parser.close()
+    return parser.blocks
+
+
+def strip_page_furniture(text: str, guideline: Guideline) -> str:
+    """pdftotext output without the running header/footer and watermark, so paragraphs read across pages."""
+    meta = guideline.meta
+    text = text.replace("\f", "\n")
+    for furniture in (
+        "DRAFT – not for clinical use",
+        meta.short_title or meta.title,
+        f"Version {meta.version}",
+    ):
+        text = text.replace(furniture, " ")
+    text = re.sub(r"Status: \w+", " ", text)
+    text = re.sub(r"Page \d+ of \d+", " ", text)
+    return squash(text)
+
+
+def unescape(text: str) -> str:
+    return html_lib.unescape(text)
