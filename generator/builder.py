@@ -37,6 +37,9 @@ from generator.documents import DocumentSpec
 from generator.paths import PROJECT_ROOT, TEMPLATES
 
 MANIFEST = "manifest.json"
+# Imported by every worker before its first job when PDFs are built: WeasyPrint, its font
+# configuration and compiled stylesheets are module-level there, so each worker pays for them once.
+PDF_MODULES = ("generator.render.pdf",)
 MANIFEST_FORMAT = 1
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -557,7 +560,8 @@ def build(
                     complete(job, key, parts, render_document(job.spec.module, job.view, deps))
                     continue
                 if pool is None:
-                    modules = tuple(dict.fromkeys(d.module for d in chosen))
+                    preload = PDF_MODULES if any(d.pdf for d in chosen) else ()
+                    modules = tuple(dict.fromkeys((*preload, *(d.module for d in chosen))))
                     pool = ProcessPoolExecutor(max_workers=n_jobs, initializer=init_worker, initargs=(modules, os.getpid()))
                 running[pool.submit(render_document, job.spec.module, job.view, deps)] = (job, key, parts)
             if running and not progressed:
