@@ -187,6 +187,8 @@ def compare_statements(old: Statement, new: Statement) -> list[dict]:
     field("section", old.section, new.section)
     field("title", old.title, new.title)
     field("text", _norm(old.text), _norm(new.text))
+    if out and out[-1]["field"] == "text":
+        out[-1]["word_diff"] = word_diff(out[-1]["old"], out[-1]["new"])
     field("grade", _grade(old), _grade(new))
     old_c, new_c = _citations(old), _citations(new)
     if old_c != new_c:
@@ -205,6 +207,30 @@ def compare_statements(old: Statement, new: Statement) -> list[dict]:
     field("last_reviewed", _iso(old.last_reviewed), _iso(new.last_reviewed))
     field("review_due", _iso(old.review_due), _iso(new.review_due))
     return out
+
+
+def word_diff(old: str, new: str, context: int = 6) -> str:
+    """A compact word-level diff: `... kept words [-removed-]{+added+} kept words ...`."""
+    import difflib
+
+    a, b = old.split(), new.split()
+    out: list[str] = []
+    ops = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes()
+    for i, (tag, a0, a1, b0, b1) in enumerate(ops):
+        if tag == "equal":
+            words = a[a0:a1]
+            first, last = i == 0, i == len(ops) - 1
+            if len(words) > (context if first or last else 2 * context):
+                head = [] if first else words[:context]
+                tail = [] if last else words[-context:]
+                words = head + ["..."] + tail
+            out.extend(words)
+            continue
+        if a1 > a0:
+            out.append("[-" + " ".join(a[a0:a1]) + "-]")
+        if b1 > b0:
+            out.append("{+" + " ".join(b[b0:b1]) + "+}")
+    return " ".join(out)
 
 
 def _iso(value) -> str | None:

@@ -103,7 +103,8 @@ def test_text_and_markdown_formats(cli, repo):
     assert "  added    rec-new (recommendation, section treatment)" in lines
     assert "  removed  bg-old (background, section definitions)" in lines
     assert "  changed  rec-continue-tki: grade (IV/C -> III/B), citations (+weickhardt2012)" in lines
-    assert any(line.startswith("  changed  rec-local-therapy: text") for line in lines)
+    i = lines.index("  changed  rec-local-therapy: text")
+    assert lines[i + 1] == "           ... be considered** while the current TKI [-continues.-] {+continues, after MDT review.+}"
     md = cli("diff", "minimal/v1.0.0", "content/minimal", "--format", "markdown")
     assert md.exit_code == 0
     assert "### Statements" in md.output

@@ -110,8 +110,7 @@ def format_text(r: dict) -> str:
         lines.append(f"  changed  {s['id']}: {', '.join(describe_field(c) for c in s['changes'])}")
         for c in s["changes"]:
             if c["field"] == "text":
-                lines.append(f"           - {c['old']}")
-                lines.append(f"           + {c['new']}")
+                lines.append(f"           {c['word_diff']}")
     refs = r["references"]
     for key in ("added", "removed"):
         if refs[key]:
@@ -144,7 +143,9 @@ def format_markdown(r: dict) -> str:
         out += ["", "### Statements", ""]
         out += [f"- **added** `{s['id']}` ({s['kind']}): {s['text']}" for s in st["added"]]
         out += [f"- **removed** `{s['id']}` ({s['kind']}): {s['text']}" for s in st["removed"]]
-        out += [f"- **changed** `{s['id']}`: {', '.join(describe_field(c) for c in s['changes'])}" for s in st["changed"]]
+        for s in st["changed"]:
+            out.append(f"- **changed** `{s['id']}`: {', '.join(describe_field(c) for c in s['changes'])}")
+            out += [f"  - `{c['word_diff']}`" for c in s["changes"] if c["field"] == "text"]
     refs, algo = r["references"], r["algorithm"]
     if any(refs.values()):
         out += ["", "### References", ""]
