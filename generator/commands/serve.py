@@ -1,0 +1,59 @@
+"""`guideline serve`: preview the documents on 127.0.0.1, rebuilt and reloaded on every change."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+
+def register(group: click.Group) -> None:
+    group.add_command(serve)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free port).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Only this machine can connect to the default; anything else exposes drafts to the network.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
+              help="Build folder to write to and serve.")
+@click.option("--pdf", "with_pdf", is_flag=True, help="Also rebuild the PDFs on every change (slower; HTML and SVG only by default).")
+@click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
+def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: str | None) -> None:
+    """Build, serve and watch: edit a file, and the page in the browser reloads with the change.
+
+    Only documents whose inputs changed are rebuilt. When the content is broken, the page shows
+    the check diagnostics (the last good documents stay); the server keeps running. Stop it
+    with Ctrl-C.
+    """
+    from generator.cli import EXIT_USAGE, _today
+    from generator.serve import Preview, Runner
+
+    folders = [Path(p) for p in paths] or [Path("content")]
+    for p in folders:
+        if not p.exists():
+            raise click.UsageError(f"{p}: no such file or directory")
+
+    def log(message: str) -> None:
+        click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
+
+    preview = Preview(folders, out, html_only=not with_pdf, today=_today(today), log=log)
+    try:
+        runner = Runner(preview, host, port)
+    except OSError as exc:
+        click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"warning: listening on {host}: other machines can read these documents", err=True)
+    runner.start()
+    click.echo(f"Serving {out}/ at {runner.url} (watching {', '.join(str(p) for p in folders)}; Ctrl-C to stop)")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        runner.stop()
