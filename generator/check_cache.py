@@ -80,6 +80,9 @@ def folder_files(folder: Path) -> dict[str, str]:
             p = Path(root) / name
             if is_temp_file(p):
                 continue
+            if p.is_symlink() or not p.is_file():  # never read through a link (to /etc/passwd, /dev/zero) or a FIFO
+                out[p.relative_to(folder).as_posix()] = "link:" + os.readlink(p) if p.is_symlink() else "special"
+                continue
             try:
                 data = p.read_bytes()
             except OSError:

@@ -179,7 +179,11 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
             problem = f"{problem} ({exc.context})"
         if "\t" in text and "tab" in problem.lower() or _tab_at(text, mark):
             problem += "; indent with spaces, not tabs"
-        return None, [Diagnostic.error(_loc(display, mark), "yaml-syntax", problem)]
+        where = _loc(display, mark)
+        lines = text.splitlines() or [""]
+        if where.line > len(lines):  # the end of a truncated file: point at its last line, not beyond
+            where = Location(display, len(lines), len(lines[-1]) + 1)
+        return None, [Diagnostic.error(where, "yaml-syntax", problem)]
     except yaml.YAMLError as exc:  # e.g. a reader error for control characters
         mark = getattr(exc, "problem_mark", None)
         if mark is None and hasattr(exc, "position"):

@@ -1,0 +1,196 @@
+"""Every broken or hostile case, beyond its diagnostic: how `check` and `build` behave around it.
+
+For each case under tests/fixtures/cases/ (see tests/casekit.py):
+- `guideline check` exits with the case's code, without a traceback, and every diagnostic has a
+  location inside the guideline's files;
+- nothing outside the project and Python's own installation is opened (a `sys.addaudithook`
+  records every `open`, resolved through symbolic links), no network or subprocess is used;
+- nothing is written except the check cache (.cache/ in the working directory);
+- `guideline build` on the broken input fails (exit 1) and leaves a previous good build in
+  build/ byte for byte as it was, writing nothing outside build/ and .cache/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.casekit import VALID, all_cases
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = all_cases()
+BROKEN = [c for c in CASES if c.exit_code == 1]
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_NETWORK = {"socket.connect", "socket.getaddrinfo", "socket.gethostbyname", "socket.bind", "urllib.Request"}
+_SUBPROCESS = {"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork"}
+_MUTATE = {"os.rename", "os.remove", "os.rmdir", "os.mkdir", "os.symlink", "os.link", "os.truncate", "os.chmod", "shutil.rmtree"}
+
+
+class _Recorder:
+    """One audit hook for the whole session (hooks cannot be removed); records only while active."""
+
+    def __init__(self):
+        self.active = False
+        self.events: list[tuple[str, tuple]] = []
+        sys.addaudithook(self._hook)
+
+    def _hook(self, event: str, args: tuple) -> None:
+        if not self.active:
+            return
+        if event == "open" or event in _MUTATE:  # resolve now: relative to the working directory of the moment
+            n_paths = 2 if event in ("os.rename", "os.symlink", "os.link") else 1
+            args = tuple(
+                os.path.realpath(os.fsdecode(a)) if i < n_paths and isinstance(a, (str, bytes, os.PathLike)) else a
+                for i, a in enumerate(args)
+            )
+            self.events.append((event, args))
+        elif event in _NETWORK or event in _SUBPROCESS:
+            self.events.append((event, args))
+
+    @contextmanager
+    def recording(self):
+        self.events = []
+        self.active = True
+        try:
+            yield self
+        finally:
+            self.active = False
+
+    def opened(self) -> list[tuple[str, bool]]:
+        """(real path, for writing?) of every file opened by path."""
+        out = []
+        for event, args in self.events:
+            if event != "open" or not isinstance(args[0], (str, bytes, os.PathLike)):
+                continue
+            mode, flags = args[1], args[2] if len(args) > 2 else 0
+            writing = bool(mode and any(c in str(mode) for c in "wax+")) or bool(isinstance(flags, int) and flags & _WRITE_FLAGS)
+            out.append((args[0], writing))
+        return out
+
+    def mutated(self) -> list[str]:
+        paths = []
+        for event, args in self.events:
+            if event in _MUTATE:
+                paths.extend(a for a in args[:2] if isinstance(a, str))
+        return paths
+
+    def named(self, names: set[str]) -> list[str]:
+        return [event for event, _ in self.events if event in names]
+
+
+RECORDER = _Recorder()
+
+# Where reading is fine: the case's own folder, the project (generator, templates, .venv) and Python.
+_PYTHON = {
+    os.path.realpath(p)
+    for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values())
+    if p
+}
+
+
+def _inside(path: str, roots) -> bool:
+    return any(path == r or path.startswith(r.rstrip("/") + "/") for r in roots)
+
+
+def _hostile(path: str) -> bool:
+    home = os.path.realpath(os.path.expanduser("~"))
+    in_home = _inside(path, [home]) and not _inside(path, [str(ROOT), *_PYTHON])  # ~/.ssh, not a pyenv Python
+    return path.startswith("/etc/") or "passwd" in path or in_home
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        if p.is_symlink():
+            out[p.relative_to(folder).as_posix()] = "link:" + os.readlink(p)
+        elif p.is_file():
+            out[p.relative_to(folder).as_posix()] = hashlib.sha256(p.read_bytes()).hexdigest()
+        else:
+            out[p.relative_to(folder).as_posix()] = "dir"
+    return out
+
+
+def _assert_contained(rec: _Recorder, tmp: Path, allowed_writes: list[Path]) -> None:
+    tmp_real = os.path.realpath(tmp)
+    read_roots = [tmp_real, str(ROOT), *_PYTHON]
+    opened = rec.opened()
+    outside = sorted({p for p, _ in opened if not _inside(p, read_roots)})
+    assert not outside, f"opened outside the project: {outside}"
+    hostile = sorted({p for p, _ in opened if _hostile(p)})
+    assert not hostile, f"opened a hostile path: {hostile}"
+    write_roots = [os.path.realpath(p) for p in allowed_writes]
+    written = sorted(
+        {p for p, w in opened if w and not _inside(p, write_roots) and "__pycache__" not in p}
+        | {p for p in rec.mutated() if not _inside(p, write_roots) and "__pycache__" not in p}
+    )
+    assert not written, f"written outside {allowed_writes}: {written}"
+    assert not rec.named(_NETWORK), f"network use: {rec.named(_NETWORK)}"
+    assert not rec.named(_SUBPROCESS), f"subprocess: {rec.named(_SUBPROCESS)}"
+
+
+def _check_locations(found: list[dict], folder: Path) -> None:
+    """Every diagnostic points into the guideline's files, at a line that exists."""
+    for d in found:
+        assert d["path"].startswith("content/minimal/"), d
+        file = folder / Path(d["path"]).name
+        assert d["line"] >= 0 and d["column"] >= 0, d
+        if d["line"] and file.is_file() and not file.is_symlink():
+            n_lines = file.read_bytes().count(b"\n") + 1
+            assert d["line"] <= n_lines, f"line {d['line']} beyond the {n_lines} lines of {file.name}: {d}"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_check_is_contained(case, tmp_path, cli):
+    folder = case.materialize(tmp_path / "content")
+    before = _snapshot(folder)
+    with RECORDER.recording() as rec:
+        result = cli("check", "--format", "json", *case.args, str(folder))
+    assert result.exit_code == case.exit_code, result.output
+    assert "Traceback" not in result.output
+    _check_locations(json.loads(result.stdout), folder)
+    _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache"])
+    assert _snapshot(folder) == before, "check changed the content folder"
+
+
+# --------------------------------------------------------------------------- build
+
+
+@pytest.fixture(scope="module")
+def good_build(tmp_path_factory) -> Path:
+    """A real build of the valid fixture (once per module): the outputs a broken edit must not touch."""
+    project = tmp_path_factory.mktemp("good")
+    shutil.copytree(VALID / "minimal", project / "content" / "minimal")
+    env = {**os.environ, "GUIDELINE_TODAY": "2026-06-01", "SOURCE_DATE_EPOCH": "1767225600", "GUIDELINE_NO_CACHE": "1"}
+    run = subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "guideline"), "build", "content", "--out", "build", "-j", "1"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    outputs = {p.name for p in (project / "build" / "minimal").iterdir()}
+    assert {"clinician-protocol.pdf", "flowchart.svg", "manifest.json"} <= outputs, outputs
+    return project / "build"
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[c.name for c in BROKEN])
+def test_build_on_broken_input_leaves_previous_outputs(case, tmp_path, cli, good_build):
+    build = tmp_path / "build"
+    shutil.copytree(good_build, build, symlinks=True)
+    before = _snapshot(build)
+    folder = case.materialize(tmp_path / "content")
+    with RECORDER.recording() as rec:
+        result = cli("build", "content", "--out", "build", "-j", "1", *case.args, env={"SOURCE_DATE_EPOCH": "1767225600"})
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert _snapshot(build) == before, "a failed build changed build/"
+    _assert_contained(rec, tmp_path, allowed_writes=[build, tmp_path / ".cache"])
+    assert folder.is_dir()
