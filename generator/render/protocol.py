@@ -60,12 +60,14 @@ def _statement(s: Statement, number: str, ref_numbers: dict[str, int], g: Guidel
         if c.key not in ref_numbers:
             continue  # an unknown key is a check error; the protocol is never built from such content
         ref = refs[c.key]
-        number = ref_numbers[c.key]
+        ref_number = ref_numbers[c.key]
         where = "; ".join(p for p in (c.locator, f"“{c.quote}”" if c.quote else None) if p)
-        mark = marks.setdefault(number, {"number": number, "caution": ref.caution, "short": _short_ref(ref), "where": ""})
+        mark = marks.setdefault(
+            ref_number, {"number": ref_number, "caution": ref.caution, "short": _short_ref(ref), "where": ""}
+        )
         if where:
             mark["where"] = f"{mark['where']}; {where}" if mark["where"] else where
-            notes.append({"number": number, "locator": c.locator, "quote": c.quote})
+            notes.append({"number": ref_number, "locator": c.locator, "quote": c.quote})
     cites = [marks[n] for n in sorted(marks)]
     grade = None
     if s.grade is not None:
@@ -92,11 +94,14 @@ def _statement(s: Statement, number: str, ref_numbers: dict[str, int], g: Guidel
 
 
 def _short_ref(ref) -> str:
-    """"Weickhardt 2012": how a caution names the reference it is about."""
+    """"Weickhardt 2012" (or the title's first words and the year): how a caution names its reference."""
     first = ref.author[0] if ref.author else None
-    name = (first.family or first.literal) if first else (ref.container_title or ref.title[:40])
     year = citations.year(ref.issued)
-    return f"{name} {year}".strip() if name else year
+    if first is not None and (first.family or first.literal):
+        return " ".join(p for p in (first.family or first.literal, year) if p)
+    words = ref.title.split()
+    title = " ".join(words[:6]) + ("…" if len(words) > 6 else "")
+    return f"{title}, {year}" if year else title
 
 
 def view(g: Guideline) -> dict:
