@@ -30,6 +30,9 @@ def guideline_folders(paths: list[Path] | tuple[Path, ...]) -> list[Path]:
         children = sorted(c for c in p.iterdir() if c.is_dir() and not c.name.startswith((".", "_")))
         if not children:
             raise UsageError(f"{p}: no guideline folders here (a guideline folder holds {GUIDELINE_FILE})")
+        for c in children:  # content/x -> /etc would have every file there read (and hashed by the cache)
+            if c.is_symlink() and not c.resolve().is_relative_to(p.resolve()):
+                raise UsageError(f"{c}: a symbolic link to a folder outside {p}; not followed (move the guideline into {p})")
         found.extend(children)
     unique = list(dict.fromkeys(f.resolve() for f in found))
     return [Path(f) for f in unique]

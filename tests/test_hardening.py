@@ -194,3 +194,49 @@ def test_build_on_broken_input_leaves_previous_outputs(case, tmp_path, cli, good
     assert _snapshot(build) == before, "a failed build changed build/"
     _assert_contained(rec, tmp_path, allowed_writes=[build, tmp_path / ".cache"])
     assert folder.is_dir()
+
+
+# --------------------------------------------------------------------------- what a case folder cannot hold
+
+
+@pytest.mark.timeout(30)
+def test_guideline_folder_linked_outside_the_content_folder_is_not_followed(tmp_path, cli):
+    shutil.copytree(VALID / "minimal", tmp_path / "content" / "minimal")
+    (tmp_path / "content" / "evil").symlink_to("/etc", target_is_directory=True)
+    for command in (["check", "content"], ["build", "content", "--out", "build", "-j", "1"]):
+        with RECORDER.recording() as rec:
+            result = cli(*command)
+        assert result.exit_code == 2, result.output
+        assert "content/evil: a symbolic link to a folder outside content" in result.output
+        _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache", tmp_path / "build"])
+    assert not (tmp_path / "build").exists()
+
+
+@pytest.mark.timeout(30)
+def test_fifo_in_place_of_a_content_file_does_not_hang(tmp_path, cli):
+    folder = tmp_path / "content" / "minimal"
+    shutil.copytree(VALID / "minimal", folder)
+    (folder / "statements.yaml").unlink()
+    os.mkfifo(folder / "statements.yaml")  # opening it for reading would block for ever
+    os.mkfifo(folder / "notes.yaml")
+    with RECORDER.recording() as rec:
+        result = cli("check", "--format", "json", str(folder))
+    assert result.exit_code == 1
+    assert any(d["code"] == "missing-file" and d["path"].endswith("statements.yaml") for d in json.loads(result.stdout))
+    _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache"])
+    with RECORDER.recording() as rec:
+        result = cli("build", "content", "--out", "build", "-j", "1")
+    assert result.exit_code == 1, result.output
+    _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache", tmp_path / "build"])
+
+
+@pytest.mark.timeout(30)
+def test_unreadable_file_is_a_diagnostic(tmp_path, cli):
+    if os.geteuid() == 0:
+        pytest.skip("root reads files whatever their permissions")
+    folder = tmp_path / "content" / "minimal"
+    shutil.copytree(VALID / "minimal", folder)
+    (folder / "statements.yaml").chmod(0)
+    result = cli("check", "--format", "json", str(folder))
+    assert result.exit_code == 1
+    assert any(d["code"] == "file-unreadable" for d in json.loads(result.stdout))
