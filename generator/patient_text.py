@@ -82,6 +82,10 @@ def entry_names(entry: GlossaryEntry) -> list[str]:
 
 
 def find_term(term: str, text: str) -> re.Match | None:
+    first = term.split()[0].lower() if term.split() else term.lower()
+    stem = first[:-1] if first.endswith("y") and len(first) > 1 else first  # "therapy" -> "therapies"
+    if stem not in text.lower():  # a cheap test first: most terms are absent from most blocks
+        return None
     return term_pattern(term).search(text)
 
 

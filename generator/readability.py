@@ -75,10 +75,16 @@ def fk_grade(words: int, sentences: int, syllables: int) -> float:
 # --------------------------------------------------------------------------- Markdown to blocks
 
 
+# Text with none of these is plain paragraphs, whatever Markdown makes of it: skip the parser (speed).
+_MARKUP = re.compile(r"[*_\[\]`#<>|\\!&~=]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^ {4}", re.MULTILINE)
+
+
 def markdown_blocks(text: str) -> list[str]:
     """The plain text of each block (paragraph, heading, list item, table cell row) of a Markdown text."""
     from generator.markdown import renderer
 
+    if not _MARKUP.search(text):
+        return [plain for para in re.split(r"\n\s*\n", text) if (plain := " ".join(para.split()))]
     blocks: list[str] = []
     for token in renderer().parse(text):
         if token.type == "inline":
@@ -149,6 +155,11 @@ def _vowel_groups(word: str) -> int:
 
 def syllables(word: str, language: str = "en") -> int:
     """Estimated syllables of one word (see the module docstring)."""
+    return _syllables(word.lower(), language)
+
+
+@lru_cache(maxsize=65536)  # patient text repeats a small vocabulary: counting is the hot path of the check
+def _syllables(word: str, language: str) -> int:
     if _NUMBER.match(word):
         return min(max(len(re.sub(r"\D", "", word)), 1), 4)
     total = 0
@@ -169,8 +180,8 @@ def analyse_plain(blocks: list[str], language: str = "en") -> Readability:
     out = []
     for block in blocks:
         for sentence in split_sentences(block):
-            ws = words(sentence)
-            out.append(Sentence(sentence, len(ws), sum(syllables(w, language) for w in ws)))
+            ws = words(sentence.lower())
+            out.append(Sentence(sentence, len(ws), sum(map(_syllables, ws, [language] * len(ws)))))
     return Readability(tuple(out))
 
 

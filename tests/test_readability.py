@@ -152,6 +152,13 @@ def test_alias_and_plural_satisfy_the_glossary(minimal):
     assert _check(minimal, glossary) == []
 
 
+def test_plural_forms_of_jargon_are_found(minimal):
+    _edit(minimal / "guideline.yaml", "jargon: [oligoprogression, stereotactic]", "jargon: [oligoprogression, therapy, Lesion]")
+    _edit(minimal / "statements.yaml", "with focused radiation.", "with focused radiation therapies, one lesion at a time.")
+    found = sorted(d.message.split("jargon term ")[1].split(",")[0] for d in _check(minimal, glossary))
+    assert found == ["'lesion'", "'therapies'"]
+
+
 def test_glossary_entry_used_only_in_its_own_definition_is_unused(minimal):
     _edit(minimal / "statements.yaml", "Doctors call this oligoprogression.", "Doctors have a long word for this.")
     diags = _check(minimal, glossary)
