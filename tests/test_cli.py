@@ -92,4 +92,4 @@ def test_installed_command_runs_without_traceback(tmp_path):
     proc = subprocess.run([str(exe), "check", str(folder)], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 1
     assert "Traceback" not in proc.stdout + proc.stderr
-    assert "g/guideline.yaml:2:1: error[yaml-syntax]" in proc.stdout
+    assert "g/guideline.yaml:1:14: error[yaml-syntax]" in proc.stdout  # the end of the last line, not a line 2
