@@ -127,3 +127,18 @@ def test_schema_command_writes_and_checks(cli, tmp_path):
     assert stale.exit_code == 1
     assert "statements.schema.json: error[stale-schema]" in stale.output
     assert "unchanged" in cli("schema", "--out", str(out)).output.splitlines()[0]
+
+
+def test_every_field_help_reaches_a_schema():
+    from generator.schema import FIELD_HELP, generate
+
+    shown = set()
+    for spec in SCHEMAS:
+        schema = generate(spec)
+        for name, definition in [(spec.model.__name__, schema), *schema.get("$defs", {}).items()]:
+            for field_name, prop in definition.get("properties", {}).items():
+                if "description" in prop:
+                    shown.add((name, field_name, prop["description"]))
+    for model_name, fields in FIELD_HELP.items():
+        for field_name, text in fields.items():
+            assert (model_name, field_name, text) in shown, f"{model_name}.{field_name} is not in any schema"
