@@ -46,16 +46,17 @@ def _markdown_inline(text: str) -> Markup:
     return Markup(markdown.render_inline(text))
 
 
-def _append_inline(html: str, extra: str) -> Markup:
+def _append_inline(html: str, extra: str, separator: str = " ") -> Markup:
     """Put `extra` (already-safe markup, e.g. citation numbers) at the end of the block's last paragraph.
 
     A plain string (not Markup) is escaped, so raw content can never slip through as markup.
+    `separator` goes between the text and `extra` (a no-break space keeps a marker on the last word's line).
     """
     html = escape(html)
     extra = escape(extra).strip()
     stripped = html.rstrip()
     if stripped.endswith(Markup("</p>")):
-        return Markup(stripped[: -len("</p>")]) + Markup(" ") + extra + Markup("</p>\n")
+        return Markup(stripped[: -len("</p>")]) + escape(separator) + extra + Markup("</p>\n")
     if stripped.endswith((Markup("</ul>"), Markup("</ol>"))) and Markup("</li>") in stripped:
         # a block that ends with a list: the marker goes at the end of the last item
         cut = stripped.rindex(Markup("</li>"))
@@ -64,7 +65,7 @@ def _append_inline(html: str, extra: str) -> Markup:
             item, tail = Markup(item[: -len("</p>")]), Markup("</p>")
         else:
             tail = Markup("")
-        return item + Markup(" ") + extra + tail + Markup(stripped[cut:]) + Markup("\n")
+        return item + escape(separator) + extra + tail + Markup(stripped[cut:]) + Markup("\n")
     return html + extra
 
 
