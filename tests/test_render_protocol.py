@@ -276,10 +276,12 @@ def test_every_page_has_header_footer_and_draft_mark(minimal, tmp_path):
 
 
 def test_contents_carry_page_numbers(minimal, tmp_path):
-    text = pdf_text(minimal.pdf, tmp_path, 1, 1)
     reader = PdfReader(io.BytesIO(minimal.pdf))
-    refs_page = next(i for i, p in enumerate(reader.pages, 1) if "References" in p.extract_text().split("\n")[3:])
-    assert re.search(rf"References\s*\.+\s*{refs_page}\b", text), text
+    pages = [pdf_text(minimal.pdf, tmp_path, i, i) for i in range(1, len(reader.pages) + 1)]
+    toc = next(t for t in pages if "Contents" in t)
+    for heading in ("Scope", "Treatment", "References", "Version history"):
+        page = next(i for i, t in enumerate(pages, 1) if t is not toc and re.search(rf"^{heading}$", t, re.M))
+        assert re.search(rf"{heading}\s*\.+\s*{page}\b", toc), (heading, page, toc)
 
 
 def test_page_size_comes_from_the_guideline(tmp_path):
