@@ -8,6 +8,7 @@ column of every key and value in a `SourceMap`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # values after alias expansion: far above a real guideline, far below a bomb
 MAX_DEPTH = 64
+_ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")  # line breaks to YAML, not to editors or GitHub
 
 _STANDARD_TAGS = {
     "tag:yaml.org,2002:str",
@@ -164,6 +166,14 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
         return None, [Diagnostic.error(Location(display, 1, 1), "yaml-empty", "file is empty")]
+    odd = _ODD_BREAK.search(text)
+    if odd:  # YAML counts these as line breaks and editors do not: every later line number would be off
+        at = odd.start()
+        where = Location(display, text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at))
+        what = "a carriage return without a line feed" if odd.group() == "\r" else f"the line separator U+{ord(odd.group()):04X}"
+        return None, [
+            Diagnostic.error(where, "invisible-character", f"{what} (YAML reads it as a line break); use a plain line break or a space")
+        ]
     try:
         loader = _Loader(text)
         try:
@@ -180,7 +190,9 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
         if "\t" in text and "tab" in problem.lower() or _tab_at(text, mark):
             problem += "; indent with spaces, not tabs"
         where = _loc(display, mark)
-        lines = text.splitlines() or [""]
+        lines = text.split("\n")
+        if lines[-1] == "" and len(lines) > 1:
+            lines.pop()
         if where.line > len(lines):  # the end of a truncated file: point at its last line, not beyond
             where = Location(display, len(lines), len(lines[-1]) + 1)
         return None, [Diagnostic.error(where, "yaml-syntax", problem)]
