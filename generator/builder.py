@@ -424,7 +424,7 @@ class BuildReport:
     def summary(self) -> str:
         return (
             f"{self.count('built')} built, {self.count('skipped')} skipped, {self.count('failed')} failed "
-            f"in {self.seconds:.1f} s"
+            f"in {self.seconds:.2f} s"
         )
 
 

@@ -1,0 +1,1 @@
+"""`make bench`: the build engine's performance table (python -m tests.bench.run)."""
