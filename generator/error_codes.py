@@ -1,4 +1,4 @@
-"""Every diagnostic code, with what it means and how to fix it (the README's table is generated from this)."""
+"""Every diagnostic code, with what it means and how to fix it (docs/error-codes.md is generated from this)."""
 
 from __future__ import annotations
 
@@ -35,11 +35,11 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid-doi": ("a DOI is empty, has spaces or is not 10.<registrant>/<suffix>", "copy the DOI from doi.org or the publisher's page"),
     "duplicate-doi": ("two references have the same DOI", "merge them into one reference"),
     # `guideline refs verify` only (answers from Crossref; tested in tests/test_refs_verify.py)
-    "doi-not-found": ("Crossref has no record of the DOI (refs verify)", "copy the DOI again from the publisher's page; check it resolves at doi.org"),
-    "title-mismatch": ("the title differs from the one registered for the DOI (refs verify)", "fix the title or the DOI: one of them belongs to another work"),
-    "retracted": ("Crossref records a retraction (or withdrawal) of the work, or the DOI is a retraction notice (refs verify)", "stop citing it; if it must stay, say why under `caution:` (then it is a warning)"),
-    "expression-of-concern": ("Crossref records an expression of concern about the work (refs verify)", "weigh the evidence again; record it under `caution:` (then it is a warning)"),
-    "doi-unverified": ("Crossref could not be asked (timeout, server error, invalid answer) (refs verify)", "run `guideline refs verify --online` again later"),
+    "doi-not-found": ("Crossref has no record of the DOI *(refs verify)*", "copy the DOI again from the publisher's page; check it resolves at doi.org"),
+    "title-mismatch": ("the title differs from the one registered for the DOI *(refs verify)*", "fix the title or the DOI: one of them belongs to another work"),
+    "retracted": ("Crossref records a retraction (or withdrawal) of the work, or the DOI is a retraction notice *(refs verify)*", "stop citing it; if it must stay, say why under `caution:` (then it is a warning)"),
+    "expression-of-concern": ("Crossref records an expression of concern about the work *(refs verify)*", "weigh the evidence again; record it under `caution:` (then it is a warning)"),
+    "doi-unverified": ("Crossref could not be asked (timeout, server error, invalid answer) *(refs verify)*", "run `guideline refs verify --online` again later"),
     "unused-reference": ("a reference is cited by no statement (warning)", "cite it or remove it"),
     # grading
     "missing-grade": ("a recommendation has no level of evidence and strength", "add grade: {level: ..., strength: ...}"),
@@ -80,3 +80,32 @@ CODES: dict[str, tuple[str, str]] = {
     "glossary-missing": ("patient text uses a term from patient.jargon that has no glossary entry", "add a patient.glossary entry (or an alias) for it, or use an everyday word"),
     "glossary-unused": ("a glossary entry is used in no patient text (warning)", "remove the entry, or use the term"),
 }
+
+
+def markdown_table() -> str:
+    """The codes as a Markdown table: code, what it means, how to fix it (one line each)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    rows = ["| code | what it means | how to fix it |", "|---|---|---|"]
+    rows += [f"| `{code}` | {cell(meaning)} | {cell(fix)} |" for code, (meaning, fix) in CODES.items()]
+    return "\n".join(rows) + "\n"
+
+
+def markdown_document() -> str:
+    """docs/error-codes.md, generated: `python -m generator.error_codes > docs/error-codes.md`."""
+    return (
+        "# Diagnostic codes\n\n"
+        "<!-- Generated from generator/error_codes.py by `python -m generator.error_codes > docs/error-codes.md`;\n"
+        "     do not edit by hand (tests/test_error_codes_doc.py compares the two). -->\n\n"
+        "Every diagnostic reads `path:line:col: severity[code]: message`. `guideline check` (and `build`,\n"
+        "which checks first) reports them all, except those marked *(refs verify)*: they come from\n"
+        "`guideline refs verify` only ([refs-verify.md](refs-verify.md)). Those whose meaning says\n"
+        "(warning) are warnings: they fail only under `--strict`.\n\n"
+        + markdown_table()
+    )
+
+
+if __name__ == "__main__":
+    print(markdown_document(), end="")
