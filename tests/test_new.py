@@ -113,3 +113,13 @@ def test_dir_option_and_usage_errors(cli, tmp_path):
     assert blocked.exit_code == 2 and "not a folder" in blocked.output
     # nothing half-created is left behind
     assert sorted(p.name for p in (tmp_path / "guidelines").iterdir()) == ["lung-sbrt"]
+
+
+def test_new_guideline_builds_right_away(cli, tmp_path):
+    """An author can preview the scaffold at once: every HTML document renders from it."""
+    cli("new", "brain-metastases")
+    result = cli("build", "content", "--out", "build", "--html-only", "-j", "1")
+    assert result.exit_code == 0, result.output
+    built = tmp_path / "build" / "brain-metastases"
+    assert (built / "clinician-protocol.html").is_file() and (built / "flowchart.svg").is_file()
+    assert "TODO: full title of the guideline" in (built / "clinician-protocol.html").read_text()
