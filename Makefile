@@ -10,7 +10,7 @@ OUT     ?= build
 JOBS    ?=
 SHARD   ?=
 
-.PHONY: all pdf html check test bench clean distclean venv
+.PHONY: all pdf html check test bench clean distclean venv serve
 .DEFAULT_GOAL := pdf
 
 all: pdf
@@ -37,6 +37,10 @@ pdf: $(STAMP)
 html: $(STAMP)
 	$(BIN)/guideline check $(CONTENT)
 	$(BIN)/guideline build $(CONTENT) --out $(OUT) --html-only $(if $(JOBS),-j $(JOBS),)
+
+## serve: live preview on http://127.0.0.1:8000/, rebuilt and reloaded on every change
+serve: $(STAMP)
+	$(BIN)/guideline serve $(CONTENT) --out $(OUT)
 
 ## test: the whole test suite
 test: $(STAMP)
