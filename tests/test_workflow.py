@@ -321,3 +321,14 @@ def test_local_pre_commit_schema_hook_runs_the_schema_check():
     assert re.search(hook["files"], "generator/models.py")
     result = _run_guideline(hook["entry"], ROOT)
     assert result.returncode == 0, result.stdout
+
+
+def test_dependabot_config_is_valid_and_watches_the_actions():
+    path = ROOT / ".github" / "dependabot.yml"
+    result = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", "vendor.dependabot", str(path)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ecosystems = {u["package-ecosystem"] for u in yaml.safe_load(path.read_text())["updates"]}
+    assert "github-actions" in ecosystems
+    z = subprocess.run([str(BIN / "zizmor"), "--offline", "--no-progress", str(path)], capture_output=True, text=True, timeout=120)
+    assert z.returncode == 0, z.stdout + z.stderr
