@@ -25,9 +25,10 @@ _OPENED: list[str] = []
 _WATCHING = [False]
 
 
-def _audit(event: str, args: tuple) -> None:
-    if _WATCHING[0] and event == "open" and args and isinstance(args[0], (str, bytes, Path)):
-        _OPENED.append(str(args[0]))
+def _audit(event: str, args: tuple, _watching=_WATCHING, _opened=_OPENED) -> None:
+    # Bound as defaults: module globals are gone while the interpreter shuts down, the hook is not.
+    if _watching[0] and event == "open" and args and isinstance(args[0], (str, bytes, Path)):
+        _opened.append(str(args[0]))
 
 
 sys.addaudithook(_audit)  # audit hooks cannot be removed; this one only records while a test watches
