@@ -353,3 +353,33 @@ def test_real_guideline_protocol(folder, tmp_path):
     assert_pdf_shows_every_statement_and_doi(rendered, tmp_path)
     reader = PdfReader(io.BytesIO(rendered.pdf))
     assert "/StructTreeRoot" in reader.trailer["/Root"]
+
+
+# --------------------------------------------------------------------------- accessibility of the HTML
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (.ci/run installs it)")
+def test_protocol_html_passes_axe_wcag21_aa(minimal, tmp_path):
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    (tmp_path / "clinician-protocol.html").write_bytes(minimal.html)
+    (tmp_path / "flowchart.svg").write_bytes(minimal.svg)
+    args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+            page = context.new_page()
+            requests: list[str] = []
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto((tmp_path / "clinician-protocol.html").as_uri(), wait_until="load")
+            assert page.evaluate("document.querySelector('img').naturalWidth") > 0  # the flowchart loads
+            tags = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+            results = Axe().run(page, options={"runOnly": {"type": "tag", "values": tags}, "resultTypes": ["violations"]})
+            assert not results.response["violations"], results.generate_report()
+            assert {Path(r.split("?")[0]).name for r in requests} == {"clinician-protocol.html", "flowchart.svg"}
+        finally:
+            browser.close()
