@@ -216,6 +216,18 @@ def test_caution_is_shown_with_the_reference_and_where_it_is_cited(tmp_path):
     assert ref2.endswith("Caution: An expression of concern was published in 2024.")
 
 
+def test_statement_review_date_is_shown(tmp_path):
+    folder = copy_minimal(tmp_path)
+    statements = folder / "statements.yaml"
+    statements.write_text(
+        statements.read_text().replace("    text: Continue the same TKI after local therapy.",
+                                       "    text: Continue the same TKI after local therapy.\n    last_reviewed: 2026-03-01")
+    )
+    html = render_all(load(folder), pdf=False).html
+    assert [t for a, t in find(html, "p") if a.get("class") == "reviewed"] == ["Statement last reviewed 2026-03-01"]
+    assert "Statement last reviewed 2026-03-01" in [t for a, t in find(html, "article") if a["id"] == "stmt-rec-continue-tki"][0]
+
+
 # --------------------------------------------------------------------------- PDF
 
 

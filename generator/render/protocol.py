@@ -42,7 +42,6 @@ def _icd10(code: str) -> dict:
 def _grading(system_id: str) -> dict:
     system = SYSTEMS[system_id]
     return {
-        "id": system.id,
         "name": system.name,
         "level_label": system.level_label,
         "strength_label": system.strength_label,
@@ -145,7 +144,6 @@ def view(g: Guideline) -> dict:
         references.append(
             {
                 "number": ref_numbers[ref.id],
-                "id": ref.id,
                 "segments": citations.format_reference(ref),
                 "caution": ref.caution,
                 "cited_by": cited_by.get(ref.id, []),
