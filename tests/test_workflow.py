@@ -322,6 +322,13 @@ def test_pre_commit_hook_checks_the_changed_guidelines(tmp_path, manifest):
     assert "error[unknown-reference]" in bad.stdout
 
 
+def test_local_hooks_use_the_current_pre_commit_language_name():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    assert config["minimum_pre_commit_version"] == "4.4.0"
+    # `system` is deprecated since pre-commit 4.4 in favour of `unsupported`
+    assert {h["language"] for h in _hooks(ROOT / ".pre-commit-config.yaml").values()} == {"unsupported"}
+
+
 def test_local_pre_commit_schema_hook_runs_the_schema_check():
     hook = _hooks(ROOT / ".pre-commit-config.yaml")["guideline-schema"]
     assert re.search(hook["files"], "generator/models.py")
