@@ -240,3 +240,37 @@ def test_unreadable_file_is_a_diagnostic(tmp_path, cli):
     result = cli("check", "--format", "json", str(folder))
     assert result.exit_code == 1
     assert any(d["code"] == "file-unreadable" for d in json.loads(result.stdout))
+
+
+def _chain(folder: Path, n: int, *, back_edge: bool) -> None:
+    nodes = ["  - {id: n0, kind: start, label: Start, statements: [rec-continue-tki], next: n1}\n"]
+    nodes += [f"  - {{id: n{i}, kind: action, label: Step {i}, statements: [rec-continue-tki], next: n{i + 1}}}\n" for i in range(1, n)]
+    last = f"kind: action, label: Back, statements: [rec-continue-tki], next: n1" if back_edge else "kind: end, label: End, statements: [rec-continue-tki]"
+    nodes.append(f"  - {{id: n{n}, {last}}}\n")
+    (folder / "algorithm.yaml").write_text("title: T\ndescription: D\nnodes:\n" + "".join(nodes), encoding="utf-8")
+
+
+@pytest.mark.timeout(60)
+def test_a_5000_node_algorithm_is_checked_in_bounded_time(tmp_path, cli):
+    import time
+
+    from generator.check import CheckContext
+    from generator.loader import load_guideline
+    from generator.rules import algorithm
+
+    folder = tmp_path / "content" / "minimal"
+    shutil.copytree(VALID / "minimal", folder)
+    _chain(folder, 5000, back_edge=False)
+    guideline = load_guideline(folder).guideline
+    started = time.monotonic()
+    assert list(algorithm.check(guideline, CheckContext())) == []
+    assert time.monotonic() - started < 3.0  # the old fixed-point dead-end search took ~9 s here; linear ~0.05 s
+    assert cli("check", str(folder)).exit_code == 0
+
+    _chain(folder, 5000, back_edge=True)
+    result = cli("check", "--format", "json", str(folder))
+    assert result.exit_code == 1
+    found = json.loads(result.stdout)
+    assert ("algorithm-cycle", 5004) in {(d["code"], d["line"]) for d in found}  # the back edge, on the last node's line
+    assert ("algorithm-dead-end", 4) in {(d["code"], d["line"]) for d in found}  # no path from the start ever ends
+    assert all(len(d["message"]) < 300 for d in found)

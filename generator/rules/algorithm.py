@@ -69,15 +69,19 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     # Undeclared cycles: with the declared loop edges removed, the graph must be acyclic.
     yield from _cycles(g)
 
-    # Every node must be able to reach an end (using every edge, loops included).
+    # Every node must be able to reach an end (using every edge, loops included): walk the edges
+    # backwards from the ends, once (a fixed-point loop over all nodes was quadratic on long chains).
+    incoming: dict[str, list[str]] = {}
+    for n in g.nodes:
+        for target, _, _ in n.edges():
+            incoming.setdefault(target, []).append(n.id)
     can_end = {n.id for n in g.nodes if n.kind == "end"}
-    changed = True
-    while changed:
-        changed = False
-        for n in g.nodes:
-            if n.id not in can_end and any(t in can_end for t, _, _ in n.edges()):
-                can_end.add(n.id)
-                changed = True
+    pending = list(can_end)
+    while pending:
+        for source in incoming.get(pending.pop(), ()):
+            if source not in can_end:
+                can_end.add(source)
+                pending.append(source)
     for n in g.nodes:
         if n.id in reached and n.id not in can_end and n.kind != "end":
             yield Diagnostic.error(n.location("id"), "algorithm-dead-end", f"no path from {n.id!r} reaches an end node")
@@ -111,7 +115,8 @@ def _cycles(g: Guideline) -> Iterator[Diagnostic]:
                     yield Diagnostic.error(
                         node.location("next" if node.kind != "decision" else "branches"),
                         "algorithm-cycle",
-                        f"undeclared cycle {' -> '.join(cycle)}; mark an intended back-edge with `loop: true` on a branch",
+                        f"undeclared cycle {' -> '.join(cycle if len(cycle) <= 12 else cycle[:6] + ['...'] + cycle[-5:])}; "
+                        "mark an intended back-edge with `loop: true` on a branch",
                     )
             elif colour[child] == WHITE:
                 colour[child] = GREY
