@@ -77,7 +77,7 @@ def real_guideline(b: Bench, rows: list[Row]) -> None:
     shutil.copytree(ROOT / "content", content)
     out = b.work / "real"
     fulls, bares = [], []
-    for _ in range(2):
+    for _ in range(3):
         log("full build of the real guideline (clean output, clean cache)")
         fulls.append(b.build(content, out, clean=True))
         html = sorted(str(p) for p in out.glob("*/*.html"))
