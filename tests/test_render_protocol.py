@@ -365,6 +365,12 @@ def test_real_guideline_protocol(folder, tmp_path):
     assert_pdf_shows_every_statement_and_doi(rendered, tmp_path)
     reader = PdfReader(io.BytesIO(rendered.pdf))
     assert "/StructTreeRoot" in reader.trailer["/Root"]
+    # The flowchart fits one page: its chapter heading, the drawing and its caption share a page.
+    pages = [pdf_text(rendered.pdf, tmp_path, i, i) for i in range(1, len(reader.pages) + 1)]
+    figure_page = next(t for t in pages if "Figure 1." in t)
+    assert re.search(r"^Treatment algorithm$", figure_page, re.M)
+    first = load(folder).nodes[0].label.split()[0]
+    assert first in figure_page
 
 
 # --------------------------------------------------------------------------- accessibility of the HTML
