@@ -186,7 +186,7 @@ def _json_problem(text: str, shown: str) -> tuple[None, list[Diagnostic]]:
 
 
 def _shift(source: SourceMap, prefix: tuple) -> SourceMap:
-    shifted = SourceMap(source.path)
+    shifted = SourceMap(source.path, text=source.text)
     shifted.values = {prefix + k: v for k, v in source.values.items()}
     shifted.keys = {prefix + k: v for k, v in source.keys.items()}
     shifted.values[()] = source.values.get((), None) or next(iter(source.values.values()))

@@ -8,6 +8,7 @@ column of every key and value in a `SourceMap`.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class Mark:
     line: int  # 1-based
     column: int  # 1-based
     style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
+    index: int = -1  # character offsets of the node's start and end in the file's text
+    end: int = -1
 
 
 @dataclass
@@ -57,6 +60,8 @@ class SourceMap:
     path: str
     values: dict[tuple, Mark] = field(default_factory=dict)
     keys: dict[tuple, Mark] = field(default_factory=dict)
+    text: str | None = field(default=None, repr=False)  # the file's text, to find characters inside values
+    _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
 
     def location(self, path: tuple = (), *, key: bool = False) -> Location:
         """The location of the value at `path` (or of its key); falls back to the nearest ancestor."""
@@ -75,6 +80,9 @@ class SourceMap:
         mark = self.values.get(tuple(path))
         if mark is None:
             return self.location(path)
+        found = self._find_in_source(mark, offset, text)
+        if found is not None:
+            return found
         before = text[:offset]
         newlines = before.count("\n")
         if mark.style in ("|", ">"):
@@ -84,6 +92,41 @@ class SourceMap:
         if newlines:
             return Location(self.path, mark.line + newlines, 1)
         return Location(self.path, mark.line, mark.column + len(before) + (1 if mark.style else 0))
+
+
+    def _find_in_source(self, mark: Mark, offset: int, value: str) -> Location | None:
+        """Where value[offset] was written: folding (`>`, plain and quoted scalars over several lines) and
+        block indentation change line breaks and spaces, never the characters of a word, so the n-th
+        occurrence of the word at `offset` in the value is its n-th occurrence in the node's source."""
+        if self.text is None or mark.index < 0 or mark.end <= mark.index or not 0 <= offset < len(value):
+            return None
+        word = re.match(r"\S+", value[offset:])
+        if word is None:
+            return None
+        needle = word.group()
+        span = self.text[mark.index : mark.end]
+        nth = _count(value, needle, offset)
+        if _count(value, needle, len(value)) != _count(span, needle, len(span)):
+            return None  # escapes or quoting changed the word: fall back to counting lines
+        at = -1
+        for _ in range(nth + 1):
+            at = span.find(needle, at + 1)
+        if at < 0:
+            return None
+        at += mark.index
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
+        line = bisect.bisect_right(self._line_starts, at)
+        return Location(self.path, line, at - self._line_starts[line - 1] + 1)
+
+
+def _count(haystack: str, needle: str, stop: int) -> int:
+    """Occurrences of needle starting before `stop` (overlapping ones included, as `find` walks them)."""
+    n, at = 0, haystack.find(needle)
+    while 0 <= at < stop:
+        n += 1
+        at = haystack.find(needle, at + 1)
+    return n
 
 
 @dataclass
@@ -107,7 +150,7 @@ class _Rejected(Exception):
 def _mark(node: yaml.Node) -> Mark:
     m = node.start_mark
     style = getattr(node, "style", None) or None  # libyaml says "" for plain scalars
-    return Mark(m.line + 1, m.column + 1, style)
+    return Mark(m.line + 1, m.column + 1, style, m.index, node.end_mark.index)
 
 
 def _loc(path: str, mark: Any) -> Location:
@@ -210,7 +253,7 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
     if node is None:
         return None, [Diagnostic.error(Location(display, 1, 1), "yaml-empty", "file is empty")]
 
-    source = SourceMap(display)
+    source = SourceMap(display, text=text)
     budget = [0]
     diagnostics: list[Diagnostic] = []
     try:

@@ -19,7 +19,7 @@ A case is a folder `tests/fixtures/cases/<name>/` holding `case.yaml`:
       - file: statements.yaml
         pad_bytes: 3000000        # append comment lines up to this size
     expect:                       # each must appear (code, file, and line when given)
-      - {code: invalid-value, file: statements.yaml, line: 3}
+      - {code: invalid-value, file: statements.yaml, line: 3}   # also `column:`, `message:` (a substring)
     exit: 1                       # default 1
     args: [--strict]              # extra `guideline check` arguments
 

@@ -29,6 +29,7 @@ def test_case(case, tmp_path, cli):
             if d["code"] == want["code"]
             and ("file" not in want or d["path"].endswith("/" + want["file"]))
             and ("line" not in want or d["line"] == want["line"])
+            and ("column" not in want or d["column"] == want["column"])
             and ("message" not in want or want["message"] in d["message"])
         ]
         assert matches, f"expected {want} in:\n" + "\n".join(

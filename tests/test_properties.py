@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -272,3 +273,33 @@ def test_any_statement_text_is_checked_and_renders_inert(text):
             assert f'href="{bad}' not in html and f'src="{bad}' not in html, html
         else:
             assert bad not in html, html
+
+
+# --------------------------------------------------------------------------- locations inside text values
+
+words = st.lists(
+    # no quote characters: inside quoted scalars they are escaped, so not written as they read
+    st.text(alphabet=st.sampled_from(list("abcxyz<>{}[]():/#&*!é中-")), min_size=1, max_size=8), min_size=1, max_size=30
+)
+
+
+@pytest.mark.timeout(60)
+@BOUNDED
+@given(parts=words, style=st.sampled_from([None, ">", "|", '"', "'"]), width=st.integers(min_value=10, max_value=60),
+       breaks=st.lists(st.integers(min_value=0, max_value=29), max_size=3))
+def test_a_word_inside_a_text_value_is_located_where_it_was_written(parts, style, width, breaks):
+    """For folded, literal, quoted and plain multi-line scalars: the location of a word in the value is that word in the file."""
+    value = ""
+    for i, part in enumerate(parts):
+        value += part + ("\n" if i in breaks and style == "|" else " ")
+    value = value.strip(" ")
+    text = "statement:\n  text: " + yaml.safe_dump(value, default_style=style, width=width, allow_unicode=True).removesuffix("...\n")
+    doc, diags = parse_yaml(text, "x.yaml")
+    if doc is None or doc.data["statement"]["text"] != value:
+        return  # safe_dump's output for this value is not a plain round-trip (e.g. a trailing newline): nothing to locate
+    lines = text.split("\n")
+    for m in re.finditer(r"\S+", value):
+        loc = doc.source.text_location(("statement", "text"), m.start(), value)
+        assert 1 <= loc.line <= len(lines)
+        written = lines[loc.line - 1][loc.column - 1 :]
+        assert written.startswith(m.group()), (m.group(), loc, text)
