@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from generator.diagnostics import Diagnostic
-from generator.loader import Guideline
+
+if TYPE_CHECKING:  # the loader (pydantic and every model) is imported only when something is loaded
+    from generator.loader import Guideline
 
 
 @dataclass(frozen=True)
@@ -16,10 +18,10 @@ class CheckContext:
     strict: bool = False
 
 
-Rule = Callable[[Guideline, CheckContext], Iterable[Diagnostic]]
+Rule = Callable[["Guideline", CheckContext], Iterable[Diagnostic]]
 
 
-def run_rules(guideline: Guideline, ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Diagnostic]:
+def run_rules(guideline: "Guideline", ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Diagnostic]:
     from generator.rules import ALL_RULES
 
     out: list[Diagnostic] = []

@@ -196,7 +196,6 @@ def check_folders_cached(folders, ctx, cache: CheckCache | None = None) -> tuple
     Returns the number of guidelines and all diagnostics (finalized).
     """
     from generator.check import finalize, run_rules
-    from generator.loader import load_guideline
 
     cache = cache or CheckCache.default()
     today = ctx.today.isoformat()
@@ -207,6 +206,8 @@ def check_folders_cached(folders, ctx, cache: CheckCache | None = None) -> tuple
         if hit is not None:
             diagnostics.extend(hit[1])
             continue
+        from generator.loader import load_guideline  # only on a miss: a warm check needs no pydantic
+
         result = load_guideline(folder)
         found = result.diagnostics + run_rules(result.guideline, ctx)
         diagnostics.extend(found)

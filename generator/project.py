@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.loader import GUIDELINE_FILE
-
+# The file that marks a folder as a guideline (generator.loader reads it). Defined here so that
+# finding guidelines does not import the loader, and with it pydantic and every model: a warm
+# `guideline check` or a no-op build answers from the cache without them.
+GUIDELINE_FILE = "guideline.yaml"
 DEFAULT_CONTENT = Path("content")
 
 
