@@ -18,7 +18,7 @@ CODES: dict[str, tuple[str, str]] = {
     "yaml-duplicate-key": ("a mapping has the same key twice; YAML would silently keep the last one", "delete or rename one of the keys"),
     "yaml-tag": ("a YAML tag (!!python/..., !custom) or merge key (<<) is used", "write plain values; tags are never executed and not allowed"),
     "yaml-key": ("a mapping key is not a plain string", "use a plain word as the key"),
-    "yaml-alias-limit": ("aliases expand to more than 200,000 values (an alias bomb)", "write values out instead of nesting aliases"),
+    "yaml-alias-limit": ("aliases expand to more than 200,000 values or 4 Mi characters of text (an alias bomb)", "write values out instead of nesting aliases"),
     "yaml-too-deep": ("nesting deeper than 64 levels", "flatten the structure"),
     # model
     "unknown-field": ("a field name the content model does not know (a typo, usually)", "use the field suggested by 'did you mean'"),

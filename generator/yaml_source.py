@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000  # values after alias expansion: far above a real guideline, far below a bomb
 MAX_DEPTH = 64
+MAX_CHARS = 2 * MAX_FILE_BYTES  # text after alias expansion; without aliases it is at most the file's size
 _ODD_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")  # line breaks to YAML, not to editors or GitHub
 
 _STANDARD_TAGS = {
@@ -254,16 +255,17 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
         return None, [Diagnostic.error(Location(display, 1, 1), "yaml-empty", "file is empty")]
 
     source = SourceMap(display, text=text)
-    budget = [0]
+    budget = [0, 0]  # values, and characters of text, after alias expansion
     diagnostics: list[Diagnostic] = []
     try:
         data = _build(node, (), source, budget, 0, diagnostics)
-    except _Budget:
+    except _Budget as exc:
         return None, [
             Diagnostic.error(
-                Location(display, 1, 1),
+                _loc(display, exc.args[0] if exc.args else None),
                 "yaml-alias-limit",
-                f"document expands to more than {MAX_NODES:,} values (alias bomb?); write the values out",
+                f"aliases expand the document past {MAX_NODES:,} values or {MAX_CHARS:,} characters (alias bomb?); "
+                "write the values out",
             )
         ]
     except _Rejected as exc:
@@ -286,7 +288,11 @@ def _tab_at(text: str, mark: Any) -> bool:
 def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], depth: int, diags: list) -> Any:
     budget[0] += 1
     if budget[0] > MAX_NODES:
-        raise _Budget()
+        raise _Budget(node.start_mark)
+    if isinstance(node, yaml.ScalarNode):
+        budget[1] += len(node.value)
+        if budget[1] > MAX_CHARS:  # a long text aliased a thousand times: small file, gigabytes to check
+            raise _Budget(node.start_mark)
     if depth > MAX_DEPTH:
         raise _Rejected(node.start_mark, "yaml-too-deep", f"YAML nesting deeper than {MAX_DEPTH} levels")
     if node.tag not in _STANDARD_TAGS:
