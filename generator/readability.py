@@ -31,7 +31,8 @@ from functools import lru_cache
 import pyphen
 
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "dr.", "mr.", "mrs.", "ms.", "prof.", "approx.", "no.", "fig.")
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+# Starts only at the first of a run of [.!?] (same matches): otherwise "....." + spaces is quadratic.
+_SENTENCE_END = re.compile(r"(?<![.!?])[.!?]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
 _WORD = re.compile(r"\d+(?:[.,]\d+)+|[^\W_]+(?:['’\-][^\W_]+)*")
 _NUMBER = re.compile(r"^\d+(?:[.,]\d+)*$")
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
@@ -76,7 +77,8 @@ def fk_grade(words: int, sentences: int, syllables: int) -> float:
 
 
 # Text with none of these is plain paragraphs, whatever Markdown makes of it: skip the parser (speed).
-_MARKUP = re.compile(r"[*_\[\]`#<>|\\!&~=]|^\s*(?:[-+]|\d+[.)])(?:\s|$)|^ {4}", re.MULTILINE)
+# `[^\S\n]*`, not `\s*`: the latter ran from every line start across all following blank lines (quadratic).
+_MARKUP = re.compile(r"[*_\[\]`#<>|\\!&~=]|^[^\S\n]*(?:[-+]|\d+[.)])(?:\s|$)|^ {4}", re.MULTILINE)
 
 
 def markdown_blocks(text: str) -> list[str]:

@@ -101,14 +101,14 @@ class SourceMap:
         occurrence of the word at `offset` in the value is its n-th occurrence in the node's source."""
         if self.text is None or mark.index < 0 or mark.end <= mark.index or not 0 <= offset < len(value):
             return None
-        word = re.match(r"\S+", value[offset:])
+        word = re.match(r"\S{1,40}", value[offset:])  # bounded: counting long periodic words is quadratic
         if word is None:
             return None
         needle = word.group()
         span = self.text[mark.index : mark.end]
-        nth = _count(value, needle, offset)
-        if _count(value, needle, len(value)) != _count(span, needle, len(span)):
-            return None  # escapes or quoting changed the word: fall back to counting lines
+        nth, total = _count(value, needle, offset), _count(value, needle, len(value))
+        if nth is None or total is None or total != _count(span, needle, len(span)):
+            return None  # escapes or quoting changed the word (or it repeats too often): count lines instead
         at = -1
         for _ in range(nth + 1):
             at = span.find(needle, at + 1)
@@ -121,11 +121,13 @@ class SourceMap:
         return Location(self.path, line, at - self._line_starts[line - 1] + 1)
 
 
-def _count(haystack: str, needle: str, stop: int) -> int:
-    """Occurrences of needle starting before `stop` (overlapping ones included, as `find` walks them)."""
+def _count(haystack: str, needle: str, stop: int, limit: int = 10_000) -> int | None:
+    """Occurrences of needle starting before `stop` (overlapping ones included); None past `limit`."""
     n, at = 0, haystack.find(needle)
     while 0 <= at < stop:
         n += 1
+        if n > limit:
+            return None
         at = haystack.find(needle, at + 1)
     return n
 

@@ -149,6 +149,7 @@ def _check_locations(found: list[dict], folder: Path) -> None:
             assert d["line"] <= n_lines, f"line {d['line']} beyond the {n_lines} lines of {file.name}: {d}"
 
 
+@pytest.mark.timeout(60)  # never hang: the slowest case takes ~1 s
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_check_is_contained(case, tmp_path, cli):
     folder = case.materialize(tmp_path / "content")
@@ -181,6 +182,7 @@ def good_build(tmp_path_factory) -> Path:
     return project / "build"
 
 
+@pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", BROKEN, ids=[c.name for c in BROKEN])
 def test_build_on_broken_input_leaves_previous_outputs(case, tmp_path, cli, good_build):
     build = tmp_path / "build"
