@@ -194,16 +194,23 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def _clean(value: Any, limit: int = 120) -> str:
+    """Text from the server as it may appear in a diagnostic: no control characters (terminal escapes,
+    line breaks that would forge diagnostic lines), bounded length."""
+    text = "".join(ch for ch in str(value) if not unicodedata.category(ch).startswith("C"))
+    return text[:limit]
+
+
 def _updates(value: Any) -> list[dict]:
     out = []
-    for item in value if isinstance(value, list) else []:
+    for item in value[:100] if isinstance(value, list) else []:
         if isinstance(item, dict):
             out.append(
                 {
-                    "type": str(item.get("type", "")).lower(),
-                    "DOI": str(item.get("DOI", "")),
-                    "label": str(item.get("label", "")),
-                    "source": str(item.get("source", "")),
+                    "type": _clean(item.get("type", "")).lower(),
+                    "DOI": _clean(item.get("DOI", "")),
+                    "label": _clean(item.get("label", "")),
+                    "source": _clean(item.get("source", "")),
                 }
             )
     return out
@@ -221,10 +228,10 @@ def parse_work(doi: str, message: dict) -> Lookup:
         status="found",
         fetched=_now(),
         titles=titles + combined + extra,
-        work_type=str(message.get("type")) if message.get("type") is not None else None,
+        work_type=_clean(message.get("type")) if message.get("type") is not None else None,
         updated_by=_updates(message.get("updated-by")),
         update_to=_updates(message.get("update-to")),
-        relations=sorted(str(k) for k in relation) if isinstance(relation, dict) else [],
+        relations=sorted(_clean(k) for k in relation) if isinstance(relation, dict) else [],
     )
 
 

@@ -48,6 +48,8 @@ ANSWERS = {
     "10.1000/not-json": (200, "<html><body>Service temporarily unavailable</body></html>"),
     "10.1000/no-message": (200, {"status": "ok", "message": ["not", "a", "work"]}),
     "10.1000/a?b#c": (200, work("10.1000/a?b#c")),
+    "10.1000/forged": (200, work("10.1000/forged", "Forged\nx.yaml:1:1: error[fake]: \x1b[2Jgotcha", **{"updated-by": [
+        {**RETRACTION, "DOI": "10.1000/n\nx.yaml:1:1: error[fake]: \x1b[31m", "source": "evil\r\n::error::forged"}]})),
 }
 
 
@@ -263,6 +265,14 @@ def test_doi_characters_are_escaped_in_the_url(cli, crossref, guideline):
     result = verify(cli, crossref, guideline(_reference("a", "10.1000/a?b#c")))
     assert result.exit_code == 0, result.output
     assert crossref.requests[0]["path"] == "/works/10.1000/a%3Fb%23c"
+
+
+def test_server_text_cannot_forge_output_lines(cli, crossref, guideline):
+    result = cli("refs", "verify", "--online", "--api", crossref.url, "--cache", "c", str(guideline(_reference("a", "10.1000/forged"))))
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output
+    assert not any(line.startswith(("x.yaml", "::error")) for line in result.output.splitlines()), result.output
+    assert sorted(line.split("error[")[1].split("]")[0] for line in result.output.splitlines() if "error[" in line) == ["retracted", "title-mismatch"]
 
 
 def test_api_must_be_http(cli, guideline):
