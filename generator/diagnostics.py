@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
@@ -56,8 +57,8 @@ class Diagnostic:
 
     def format_text(self) -> str:
         loc = self.location
-        where = f"{loc.path}:{loc.line or 1}:{loc.column or 1}"
-        return f"{where}: {self.severity.value}[{self.code}]: {self.message}"
+        where = f"{one_line(loc.path)}:{loc.line or 1}:{loc.column or 1}"
+        return f"{where}: {self.severity.value}[{self.code}]: {one_line(self.message)}"
 
     def as_dict(self) -> dict:
         return {
@@ -68,6 +69,15 @@ class Diagnostic:
             "code": self.code,
             "message": self.message,
         }
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Control characters shown escaped: a file name or message can never start a new output line
+    (a forged diagnostic, a `::` workflow command) or send terminal escapes."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 def display_path(path: Path | str, base: Path | None = None) -> str:
@@ -96,12 +106,12 @@ def format_diagnostics(diagnostics: Iterable[Diagnostic], fmt: str = "text") -> 
         lines = []
         for d in items:
             level = "error" if d.is_error else "warning"
-            props = [f"file={_github_escape(d.location.path, property_=True)}"]
+            props = [f"file={_github_escape(one_line(d.location.path), property_=True)}"]
             if d.location.line:
                 props.append(f"line={d.location.line}")
                 props.append(f"col={d.location.column or 1}")
             props.append(f"title={_github_escape(d.code, property_=True)}")
-            lines.append(f"::{level} {','.join(props)}::{_github_escape(d.message)}")
+            lines.append(f"::{level} {','.join(props)}::{_github_escape(one_line(d.message))}")
         return "\n".join(lines)
     return "\n".join(d.format_text() for d in items)
 

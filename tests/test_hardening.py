@@ -276,3 +276,19 @@ def test_a_5000_node_algorithm_is_checked_in_bounded_time(tmp_path, cli):
     assert ("algorithm-cycle", 5004) in {(d["code"], d["line"]) for d in found}  # the back edge, on the last node's line
     assert ("algorithm-dead-end", 4) in {(d["code"], d["line"]) for d in found}  # no path from the start ever ends
     assert all(len(d["message"]) < 300 for d in found)
+
+
+def test_a_hostile_folder_name_cannot_forge_output_lines(tmp_path, cli):
+    """A pull request can add a folder whose name holds a line break and a terminal escape."""
+    name = "evil\n::error file=x::forged\x1b[2J"
+    folder = tmp_path / "content" / name
+    shutil.copytree(VALID / "minimal", folder)
+    (folder / "algorithm.yaml").unlink()
+    for fmt in ("text", "github"):
+        result = cli("check", "--format", fmt, "content")
+        assert result.exit_code == 1
+        lines = result.stdout.splitlines()
+        assert "\x1b" not in result.stdout
+        assert len(lines) == (2 if fmt == "text" else 1), result.stdout  # the diagnostic (+ summary for text)
+        assert not any(line.startswith("::error file=x") for line in lines)
+        assert "missing-file" in lines[0] and "evil\\n" in lines[0]  # shown escaped
