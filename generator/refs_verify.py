@@ -255,8 +255,8 @@ class Cache:
             fetched = dt.datetime.fromisoformat(lookup.fetched)
         except (OSError, ValueError, TypeError):
             return None  # absent or unreadable: ask again
-        if lookup.doi != doi or data.get("format") != CACHE_FORMAT:
-            return None
+        if lookup.doi != doi or data.get("format") != CACHE_FORMAT or not _well_formed(lookup):
+            return None  # another DOI's record, an old format, or a file edited by hand: ask again
         if fresh_only and dt.datetime.now(dt.timezone.utc) - fetched > self.max_age:
             return None
         return lookup
@@ -273,6 +273,25 @@ class Cache:
             os.replace(tmp, self._file(lookup.doi))
         except OSError:
             pass
+
+
+def _well_formed(lookup: Lookup) -> bool:
+    def strings(value) -> bool:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+    def updates(value) -> bool:
+        return isinstance(value, list) and all(
+            isinstance(u, dict) and all(isinstance(u.get(k), str) for k in ("type", "DOI", "label", "source")) for u in value
+        )
+
+    return (
+        lookup.status in ("found", "not-found")
+        and strings(lookup.titles)
+        and strings(lookup.relations)
+        and updates(lookup.updated_by)
+        and updates(lookup.update_to)
+        and (lookup.work_type is None or isinstance(lookup.work_type, str))
+    )
 
 
 # --------------------------------------------------------------------------- verification

@@ -331,6 +331,19 @@ def test_corrupt_cache_is_ignored(cli, crossref, guideline, tmp_path):
     assert result.exit_code == 0 and len(crossref.requests) == 2
 
 
+@pytest.mark.parametrize("field, value", [("titles", 5), ("updated_by", [{"type": 1}]), ("status", "error"), ("doi", "10.1000/other")])
+def test_tampered_cache_record_is_asked_again(cli, crossref, guideline, tmp_path, field, value):
+    folder = guideline(_reference("a", "10.1000/found"))
+    verify(cli, crossref, folder)
+    [file] = (tmp_path / ".cache" / "refs").glob("*.json")
+    record = json.loads(file.read_text())
+    record[field] = value
+    file.write_text(json.dumps(record))
+    result = verify(cli, crossref, folder)
+    assert result.exit_code == 0, result.output
+    assert len(crossref.requests) == 2
+
+
 def test_offline_by_default_reports_cached_results_only(cli, crossref, guideline):
     folder = guideline(_reference("a", "10.1000/retracted"), _reference("b", "10.1000/concern"))
     offline = cli("refs", "verify", "--api", crossref.url, "--cache", ".cache/refs", "--format", "json", str(folder))
