@@ -253,6 +253,8 @@ class Cache:
             data = json.loads(self._file(doi).read_text(encoding="utf-8"))
             lookup = Lookup.from_json(data)
             fetched = dt.datetime.fromisoformat(lookup.fetched)
+            if fetched.tzinfo is None:
+                fetched = fetched.replace(tzinfo=dt.timezone.utc)
         except (OSError, ValueError, TypeError):
             return None  # absent or unreadable: ask again
         if lookup.doi != doi or data.get("format") != CACHE_FORMAT or not _well_formed(lookup):

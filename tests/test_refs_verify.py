@@ -331,7 +331,7 @@ def test_corrupt_cache_is_ignored(cli, crossref, guideline, tmp_path):
     assert result.exit_code == 0 and len(crossref.requests) == 2
 
 
-@pytest.mark.parametrize("field, value", [("titles", 5), ("updated_by", [{"type": 1}]), ("status", "error"), ("doi", "10.1000/other")])
+@pytest.mark.parametrize("field, value", [("titles", 5), ("updated_by", [{"type": 1}]), ("status", "error"), ("doi", "10.1000/other"), ("fetched", "2020-01-01T00:00:00"), ("fetched", 7)])
 def test_tampered_cache_record_is_asked_again(cli, crossref, guideline, tmp_path, field, value):
     folder = guideline(_reference("a", "10.1000/found"))
     verify(cli, crossref, folder)
