@@ -251,6 +251,8 @@ class Cache:
     def get(self, doi: str, *, fresh_only: bool = True) -> Lookup | None:
         try:
             data = json.loads(self._file(doi).read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                return None
             lookup = Lookup.from_json(data)
             fetched = dt.datetime.fromisoformat(lookup.fetched)
             if fetched.tzinfo is None:

@@ -329,6 +329,9 @@ def test_corrupt_cache_is_ignored(cli, crossref, guideline, tmp_path):
     file.write_text("{not json")
     result = verify(cli, crossref, folder)
     assert result.exit_code == 0 and len(crossref.requests) == 2
+    file.write_text("[1, 2]")
+    result = verify(cli, crossref, folder)
+    assert result.exit_code == 0 and len(crossref.requests) == 3
 
 
 @pytest.mark.parametrize("field, value", [("titles", 5), ("updated_by", [{"type": 1}]), ("status", "error"), ("doi", "10.1000/other"), ("fetched", "2020-01-01T00:00:00"), ("fetched", 7)])
