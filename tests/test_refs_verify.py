@@ -420,3 +420,29 @@ def test_titles_that_match(cited, registered):
 )
 def test_titles_that_differ(cited, registered):
     assert not rv.titles_match(cited, [registered])
+
+
+# --------------------------------------------------------------------------- any answer shape
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+_keys = st.sampled_from(["title", "subtitle", "type", "updated-by", "update-to", "relation", "original-title", "short-title", "DOI"])
+
+
+@settings(max_examples=200, derandomize=True, database=None, deadline=None)
+@given(message=st.dictionaries(_keys, _json, max_size=6), title=st.text(max_size=60))
+def test_any_work_record_is_judged_without_raising(message, title):
+    from generator.models import Reference
+
+    ref = Reference.model_validate({"id": "a", "type": "article-journal", "title": title or "x", "DOI": "10.1000/x"})
+    lookup = rv.parse_work("10.1000/x", message)
+    for d in rv.judge(ref, lookup):
+        assert d.code in {"title-mismatch", "retracted", "expression-of-concern"}
+        assert "\n" not in d.message and "\x1b" not in d.message
