@@ -84,6 +84,8 @@ class SourceMap:
         found = self._find_in_source(mark, offset, text)
         if found is not None:
             return found
+        if mark.style in ("'", '"'):  # escapes (\n, \u202e, '') make the value's lines not the file's
+            return Location(self.path, mark.line, mark.column)
         before = text[:offset]
         newlines = before.count("\n")
         if mark.style in ("|", ">"):
