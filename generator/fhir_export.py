@@ -75,6 +75,10 @@ class ExportError(Exception):
 
 
 # --------------------------------------------------------------------------- ids and small helpers
+#
+# Element ids inside a resource are namespaced ("section.<id>", "statement.<id>", "node.<id>",
+# "branch.<node>.<target>", "extra.references"): slugs hold no dots, so a guideline section called
+# "references" or a statement sharing a section's id can never produce duplicate element ids.
 
 
 def fhir_id(*parts: str) -> str:
@@ -355,7 +359,8 @@ def recommendation_resource(g: Guideline, s: Statement, timestamp: str) -> dict:
     rid = recommendation_id(g, s.id)
     meta = g.meta
     action: dict[str, Any] = {
-        "id": s.id,
+        "id": f"statement.{s.id}",
+        "linkId": s.id,
         "title": _statement_title(s),
         "description": s.text.strip(),
         "textEquivalent": _plain(s.text),
@@ -466,7 +471,7 @@ def algorithm_resource(g: Guideline, timestamp: str) -> dict:
     actions = []
     for node in g.nodes:
         action: dict[str, Any] = {
-            "id": node.id,
+            "id": f"node.{node.id}",
             "linkId": node.id,
             "title": node.label,
             "code": {"coding": [{"system": CS_NODE_KIND, "code": node.kind}], "text": node.kind},
@@ -478,11 +483,15 @@ def algorithm_resource(g: Guideline, timestamp: str) -> dict:
             action["groupingBehavior"] = "logical-group"
             action["selectionBehavior"] = "exactly-one"
             sub = []
-            for branch in node.branches:
+            used: set[str] = set()
+            for i, branch in enumerate(node.branches):
                 condition = f"{node.label} {branch.label}"
+                # Slugs hold no dots, so a branch linkId never equals a node's.
+                link = f"{node.id}.{branch.to}" if f"{node.id}.{branch.to}" not in used else f"{node.id}.{branch.to}.{i + 1}"
+                used.add(link)
                 branch_action: dict[str, Any] = {
-                    "id": f"{node.id}.{branch.to}",
-                    "linkId": f"{node.id}.{branch.to}",
+                    "id": f"branch.{link}",
+                    "linkId": link,
                     "title": branch.label,
                     "condition": [
                         {
@@ -548,7 +557,7 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
                 if key in g.references_by_id:
                     s_entries.append(_ref("Citation", citation_id(g, key), f"[{numbers[key]}] {key}"))
             item: dict[str, Any] = {
-                "id": s.id,
+                "id": f"statement.{s.id}",
                 "title": _statement_title(s),
                 "code": {"coding": [{"system": f"{NS_GUIDELINE}/{g.id}/statement", "code": s.id}], "text": s.kind},
                 "text": _narrative(_statement_xhtml(g, s)),
@@ -560,7 +569,7 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
         intro = _markdown_xhtml(sec.intro) if sec.intro else ""
         listing = "".join(f"<li>{escape(_statement_title(s))}</li>" for s in statements)
         section: dict[str, Any] = {
-            "id": sec.id,
+            "id": f"section.{sec.id}",
             "title": sec.title,
             "code": {"coding": [{"system": f"{NS_GUIDELINE}/{g.id}/section", "code": sec.id}], "text": sec.title},
             "text": _narrative(intro + (f"<ul>{listing}</ul>" if listing else "<p>No statements.</p>")),
@@ -573,7 +582,7 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
 
     sections.append(
         {
-            "id": "treatment-algorithm",
+            "id": "extra.treatment-algorithm",
             "title": g.algorithm.title if g.algorithm else "Treatment algorithm",
             "text": _narrative(f"<p>{escape(g.algorithm.description if g.algorithm else 'Treatment algorithm')}</p>"),
             "entry": [_ref("PlanDefinition", algorithm_id(g))],
@@ -582,7 +591,7 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
     ordered_refs = sorted(g.references, key=lambda r: numbers[r.id])
     sections.append(
         {
-            "id": "references",
+            "id": "extra.references",
             "title": "References",
             "text": _narrative(
                 "<ol>" + "".join(f"<li>{escape(citation_summary(r))}</li>" for r in ordered_refs) + "</ol>"
@@ -594,7 +603,7 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
         items = "".join(
             f"<li>{escape(c.version)} ({c.date.isoformat()}): {escape('; '.join(c.changes))}</li>" for c in meta.changelog
         )
-        sections.append({"id": "version-history", "title": "Version history", "text": _narrative(f"<ul>{items}</ul>")})
+        sections.append({"id": "extra.version-history", "title": "Version history", "text": _narrative(f"<ul>{items}</ul>")})
 
     authors = [{"display": _author_display(a)} for a in meta.authors]
     attesters = [

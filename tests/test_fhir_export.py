@@ -83,7 +83,7 @@ def test_every_statement_appears_in_the_composition_in_section_order(cli, minima
     guideline = load_guideline(minimal).guideline
     assert statement_ids == [s.id for s in guideline.statements]
     treatment = next(s for s in composition["section"] if s["title"] == "Treatment")
-    local = next(sub for sub in treatment["section"] if sub["id"] == "rec-local-therapy")
+    local = next(sub for sub in treatment["section"] if sub["id"] == "statement.rec-local-therapy")
     assert "<strong>may be considered</strong>" in local["text"]["div"]
     assert "Level IV, grade C" in local["text"]["div"]
     assert {"reference": "PlanDefinition/minimal-rec-rec-local-therapy", "display": "Local ablative therapy"} in local["entry"]
@@ -237,3 +237,34 @@ def test_real_guidelines_export_completely(folder):
     walk(bundle)
     for div in divs:
         ET.fromstring(div)
+
+
+def test_element_ids_are_unique_even_when_content_ids_collide(cli, minimal):
+    """A section called "references" and a statement sharing a section's id must not duplicate element ids."""
+    meta, statements = minimal / "guideline.yaml", minimal / "statements.yaml"
+    meta.write_text(meta.read_text().replace("  - id: evidence\n", "  - id: references\n"))
+    statements.write_text(
+        statements.read_text().replace("section: evidence", "section: references").replace("id: ev-weickhardt", "id: treatment")
+    )
+    assert cli("check", str(minimal)).exit_code == 0
+    data, bundle = export(cli, minimal)
+    Bundle.model_validate_json(data)
+    for entry in bundle["entry"]:
+        ids = []
+
+        def walk(node, top=True):
+            if isinstance(node, dict):
+                if not top and isinstance(node.get("id"), str):
+                    ids.append(node["id"])
+                for key, value in node.items():
+                    if key != "resource":
+                        walk(value, False)
+            elif isinstance(node, list):
+                for value in node:
+                    walk(value, False)
+
+        walk(entry["resource"])
+        assert len(ids) == len(set(ids)), entry["resource"]["id"]
+    composition = resources(bundle, "Composition")[0]
+    assert [s["title"] for s in composition["section"]].count("References") == 1
+    assert "section.references" in [s["id"] for s in composition["section"]]
