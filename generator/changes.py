@@ -53,6 +53,10 @@ def repo_root(folder: Path) -> Path:
     probe = folder if folder.is_dir() else folder.parent
     proc = _git(probe, "rev-parse", "--show-toplevel")
     if proc.returncode != 0:
+        detail = proc.stderr.decode(errors="replace").strip().splitlines()
+        why = detail[0].removeprefix("fatal: ") if detail else ""
+        if why and "not a git repository" not in why:  # e.g. "detected dubious ownership in repository"
+            raise ChangesError(f"{folder}: git refuses the repository: {why}")
         raise ChangesError(f"{folder}: not inside a git repository")
     return Path(proc.stdout.decode().strip()).resolve()
 
