@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from generator.diagnostics import Diagnostic
@@ -38,6 +39,27 @@ def finalize(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
     return sorted(unique, key=Diagnostic.sort_key)
 
 
+def duplicate_guideline_ids(ids: list[tuple[Path, str]]) -> list[Diagnostic]:
+    """Two folders with one guideline id would build into the same build/<id>/ (a copied folder whose id
+    was not changed): an error on each later one, so `check` fails where `build` would."""
+    from generator.diagnostics import Location, display_path
+
+    first: dict[str, Path] = {}
+    out = []
+    for folder, gid in ids:
+        if gid in first:
+            out.append(
+                Diagnostic.error(
+                    Location(display_path(Path(folder) / "guideline.yaml")),
+                    "duplicate-id",
+                    f"guideline id {gid!r} is also the id of {display_path(first[gid])}; give each guideline its own id",
+                )
+            )
+        else:
+            first[gid] = Path(folder)
+    return out
+
+
 def check_folders(folders, ctx: CheckContext) -> tuple[list[Guideline], list[Diagnostic]]:
     """Load and check each guideline folder; returns the guidelines and all diagnostics (finalized)."""
     from generator.loader import load_guideline
@@ -48,4 +70,5 @@ def check_folders(folders, ctx: CheckContext) -> tuple[list[Guideline], list[Dia
         diagnostics.extend(result.diagnostics)
         diagnostics.extend(run_rules(result.guideline, ctx))
         guidelines.append(result.guideline)
+    diagnostics.extend(duplicate_guideline_ids([(g.folder, g.id) for g in guidelines]))
     return guidelines, finalize(diagnostics, ctx.strict)

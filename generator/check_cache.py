@@ -195,16 +195,18 @@ def check_folders_cached(folders, ctx, cache: CheckCache | None = None) -> tuple
 
     Returns the number of guidelines and all diagnostics (finalized).
     """
-    from generator.check import finalize, run_rules
+    from generator.check import duplicate_guideline_ids, finalize, run_rules
 
     cache = cache or CheckCache.default()
     today = ctx.today.isoformat()
     diagnostics: list[Diagnostic] = []
+    ids: list[tuple[Path, str]] = []
     for folder in folders:
         key = cache.content_key(folder) if cache.enabled else ""
         hit = cache.get_check(folder, key, today, ctx.strict) if cache.enabled else None
         if hit is not None:
             diagnostics.extend(hit[1])
+            ids.append((folder, hit[0]))
             continue
         from generator.loader import load_guideline  # only on a miss: a warm check needs no pydantic
 
@@ -213,4 +215,6 @@ def check_folders_cached(folders, ctx, cache: CheckCache | None = None) -> tuple
         diagnostics.extend(found)
         if cache.enabled:
             cache.put_check(folder, key, today, ctx.strict, result.guideline.id, found)
+        ids.append((folder, result.guideline.id))
+    diagnostics.extend(duplicate_guideline_ids(ids))
     return len(folders), finalize(diagnostics, ctx.strict)

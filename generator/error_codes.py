@@ -27,7 +27,7 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid-value": ("a value is outside what the field allows", "use one of the values the message lists"),
     "invalid-id": ("an id is not a slug (lowercase letters, digits, hyphens)", "rename it, e.g. rec-continue-tki"),
     "invalid-version": ("the version is not semantic (MAJOR.MINOR.PATCH)", "write e.g. 1.0.0"),
-    "duplicate-id": ("two statements, references, nodes or sections share an id", "give each a unique id"),
+    "duplicate-id": ("two statements, references, nodes or sections share an id, or two guideline folders one guideline id", "give each a unique id"),
     # citations and references
     "missing-citation": ("a statement cites no reference", "add at least one reference key under citations"),
     "unknown-reference": ("a citation key matches no reference", "fix the key or add the reference to references.yaml"),

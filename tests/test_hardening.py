@@ -292,3 +292,19 @@ def test_a_hostile_folder_name_cannot_forge_output_lines(tmp_path, cli):
         assert len(lines) == (2 if fmt == "text" else 1), result.stdout  # the diagnostic (+ summary for text)
         assert not any(line.startswith("::error file=x") for line in lines)
         assert "missing-file" in lines[0] and "evil\\n" in lines[0]  # shown escaped
+
+
+def test_a_copied_guideline_folder_with_the_same_id_fails_check_not_only_build(tmp_path, cli):
+    """Copying a folder to start a new guideline and forgetting its id: both would build into build/<id>/."""
+    for name in ("a", "b"):
+        shutil.copytree(VALID / "minimal", tmp_path / "content" / name)
+    for _ in ("cold", "warm"):  # the second run answers from the check cache
+        result = cli("check", "--format", "json", "content")
+        assert result.exit_code == 1
+        assert [(d["code"], d["path"]) for d in json.loads(result.stdout)] == [("duplicate-id", "content/b/guideline.yaml")]
+    with RECORDER.recording() as rec:
+        result = cli("build", "content", "--out", "build", "-j", "1")
+    assert result.exit_code == 1
+    assert "both have the id 'minimal'" in result.output
+    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.pdf"))
+    _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache", tmp_path / "build"])
