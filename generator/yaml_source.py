@@ -243,6 +243,12 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
             lines.pop()
         if where.line > len(lines):  # the end of a truncated file: point at its last line, not beyond
             where = Location(display, len(lines), len(lines[-1]) + 1)
+        lookalike = _lookalike(lines[: where.line])
+        if lookalike:  # pasted from a word processor: the real cause, not where the parser gave up
+            line, column, char = lookalike
+            where = Location(display, line, column)
+            what, needed = ("a full-width colon", "a colon") if char == FULLWIDTH_COLON else ("a non-breaking or typographic space", "a plain space")
+            problem = f"U+{ord(char):04X} ({what}) where YAML needs {needed}; retype it ({problem})"
         return None, [Diagnostic.error(where, "yaml-syntax", problem)]
     except yaml.YAMLError as exc:  # e.g. a reader error for control characters
         mark = getattr(exc, "problem_mark", None)
@@ -277,6 +283,21 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
     if any(d.is_error for d in diagnostics):
         return None, diagnostics
     return YamlDocument(data, source), diagnostics
+
+
+# A space YAML does not see as one, in indentation or after a key's colon, or a full-width colon after a key.
+_LOOKALIKE = re.compile("^ *(?:- +)?(?:[\u00a0\u2000-\u200a\u202f\u205f\u3000]|[^\\s:#'\"\\[{]+(?::[\u00a0\u2000-\u200a\u202f\u205f\u3000]|\uff1a))")
+
+
+FULLWIDTH_COLON = "\uff1a"
+
+
+def _lookalike(lines: list[str]) -> tuple[int, int, str] | None:
+    for number, line in enumerate(lines, 1):
+        m = _LOOKALIKE.match(line)
+        if m:
+            return number, m.end(), m.group()[-1]
+    return None
 
 
 def _tab_at(text: str, mark: Any) -> bool:
