@@ -132,6 +132,8 @@ def _read_bounded(response, deadline: float) -> bytes:
             raise TimeoutError("the response took too long")
         chunk = response.read1(64 * 1024)  # what has arrived, so the deadline is checked between reads
         if not chunk:
+            if getattr(response, "length", None):  # bytes promised by Content-Length that never came
+                raise ValueError("the answer was cut off")
             return b"".join(chunks)
         size += len(chunk)
         if size > MAX_RESPONSE_BYTES:
@@ -176,6 +178,8 @@ def fetch(doi: str, *, api: str = DEFAULT_API, timeout: float = DEFAULT_TIMEOUT,
         return Lookup(doi, "error", _now(), error=f"request failed: {reason}")
     except ValueError as exc:  # response too large, bad URL
         return Lookup(doi, "error", _now(), error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - http.client's own errors: a bad status line, a cut-off body, ...
+        return Lookup(doi, "error", _now(), error=f"invalid answer ({type(exc).__name__})")
     try:
         data = json.loads(body.decode("utf-8"))
         message = data["message"]

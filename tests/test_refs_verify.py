@@ -88,6 +88,17 @@ class Crossref:
                             return
                         time.sleep(0.1)
                     return
+                if doi == "10.1000/garbage":  # not HTTP at all
+                    self.wfile.write(b"garbage\r\n\r\n")
+                    self.close_connection = True
+                    return
+                if doi == "10.1000/cut-off":  # promises 1000 bytes, sends 10, hangs up
+                    self.send_response(200)
+                    self.send_header("Content-Length", "1000")
+                    self.end_headers()
+                    self.wfile.write(b'{"status":')
+                    self.close_connection = True
+                    return
                 if doi == "10.1000/huge":
                     return self._send(200, {"message": {"title": ["x" * (rv.MAX_RESPONSE_BYTES + 10)]}})
                 status, body = ANSWERS.get(doi, (404, "Resource not found."))
@@ -235,6 +246,8 @@ def test_expression_of_concern(cli, crossref, guideline):
         ("10.1000/not-json", "invalid JSON"),
         ("10.1000/no-message", "invalid JSON"),
         ("10.1000/huge", "larger than"),
+        ("10.1000/garbage", "invalid answer"),
+        ("10.1000/cut-off", "cut off"),
     ],
 )
 def test_slow_or_failed_answer_is_a_diagnostic_not_a_crash(cli, crossref, guideline, doi, why):
