@@ -159,6 +159,8 @@ def test_check_is_contained(case, tmp_path, cli):
     assert result.exit_code == case.exit_code, result.output
     assert "Traceback" not in result.output
     _check_locations(json.loads(result.stdout), folder)
+    # The recorder works: it saw the guideline's own files being read (no cache: a fresh working directory).
+    assert any(path.startswith(os.path.realpath(folder) + "/") for path, _ in rec.opened())
     _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache"])
     assert _snapshot(folder) == before, "check changed the content folder"
 
