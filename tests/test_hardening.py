@@ -196,6 +196,7 @@ def test_build_on_broken_input_leaves_previous_outputs(case, tmp_path, cli, good
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
     assert _snapshot(build) == before, "a failed build changed build/"
+    assert any(path.startswith(os.path.realpath(folder) + "/") for path, _ in rec.opened())
     _assert_contained(rec, tmp_path, allowed_writes=[build, tmp_path / ".cache"])
     assert folder.is_dir()
 
