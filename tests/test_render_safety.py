@@ -25,9 +25,9 @@ _OPENED: list[str] = []
 _WATCHING = [False]
 
 
-def _audit(event: str, args: tuple, _watching=_WATCHING, _opened=_OPENED) -> None:
+def _audit(event: str, args: tuple, _watching=_WATCHING, _opened=_OPENED, _paths=(str, bytes, Path)) -> None:
     # Bound as defaults: module globals are gone while the interpreter shuts down, the hook is not.
-    if _watching[0] and event == "open" and args and isinstance(args[0], (str, bytes, Path)):
+    if _watching[0] and event == "open" and args and isinstance(args[0], _paths):
         _opened.append(str(args[0]))
 
 
