@@ -256,6 +256,15 @@ class Job:
     error: str | None = None  # the view could not be computed
 
 
+def absent_documents(source: "Source", documents: Iterable[DocumentSpec]) -> set[str]:
+    """Documents this guideline does not have: its view is None (e.g. no `patient:` block), or one it needs is absent."""
+    absent: set[str] = set()
+    for spec in documents:  # registry order puts every document after the ones it needs
+        if (spec.name in source.views and source.views[spec.name] is None) or any(n in absent for n in spec.needs):
+            absent.add(spec.name)
+    return absent
+
+
 def plan(sources: list[Source], out: Path, documents: list[DocumentSpec], env: Environment) -> list[Job]:
     """Every (guideline, document) pair, documents in `needs` order; static input hashes filled in."""
     template_hashes: dict[str, str] = {}
@@ -268,7 +277,10 @@ def plan(sources: list[Source], out: Path, documents: list[DocumentSpec], env: E
 
     jobs: list[Job] = []
     for s in sources:
+        absent = absent_documents(s, documents)
         for spec in documents:
+            if spec.name in absent:
+                continue
             view = s.views.get(spec.name)
             parts = {
                 "view": sha256(canonical_json(view)) if spec.name in s.views else None,
@@ -477,7 +489,7 @@ def build(
         sweep_temp_files(folder)
         old = read_manifest(folder).get("outputs", {})
         old = {k: v for k, v in old.items() if isinstance(v, dict)}
-        report.removed += [f"{s.id}/{f}" for f in remove_stale(folder, old, every_name)]
+        report.removed += [f"{s.id}/{f}" for f in remove_stale(folder, old, every_name - absent_documents(s, documents))]
         # Outputs not built this time (--html-only) keep their record.
         kept = {k: v for k, v in old.items() if k in every_name and k not in {d.name for d in chosen}}
         states[s.id] = _GuidelineState(folder, old, kept, sum(1 for j in all_jobs if j.guideline == s.id))

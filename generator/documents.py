@@ -5,6 +5,8 @@ This is the contract between the renderers (generator/render/) and the build eng
 * each document module has `view(guideline) -> dict`: a JSON-serialisable projection holding
   exactly the content the document shows (the patient explainer's view has no clinician text,
   the flowchart's view has only the algorithm and the statement numbers it shows, ...);
+  `view` returns None when the guideline has no such document (no `patient:` block, no patient
+  explainer); documents that need an absent one are absent too, and their old outputs are removed;
 * and `render(view, deps) -> bytes`, which turns the view into the file using only the view,
   the bytes of the documents listed in `needs` (`deps[name]`), the templates and the assets;
 * the build engine hashes the view (plus the template folders, generator and dependency

@@ -76,11 +76,12 @@ def _patient_statements(g: Guideline) -> list[tuple[str, list]]:
     return [(sec.id, [s for s in g.statements if s.patient is not None and s.patient.section == sec.id]) for sec in sections]
 
 
-def view(g: Guideline) -> dict:
+def view(g: Guideline) -> dict | None:
+    """None when guideline.yaml has no `patient:` block: the guideline has no patient explainer."""
     meta = g.meta
     patient = meta.patient
     if patient is None:
-        raise ValueError(f"{g.id}: guideline.yaml has no `patient:` settings, so there is no patient explainer")
+        return None
     statements = g.statements_by_id
     refs = g.references_by_id
     numbers: dict[str, int] = {}
