@@ -228,22 +228,19 @@ def _validate(model: type[ContentModel], data: Any, source: SourceMap, base: tup
 
 
 def attach_locations(obj: ContentModel, source: SourceMap, path: tuple) -> None:
-    """Record on `obj` (and everything inside it) where it was written."""
-    obj._location = source.location(path)
-    obj._source = source
-    obj._path = path
-    for name, info in type(obj).model_fields.items():
-        key = info.alias or name
-        field_path = path + (key,)
-        if field_path in source.values:
-            obj._field_locations[name] = source.location(field_path)
-        value = getattr(obj, name)
+    """Record on `obj` (and everything inside it) which file and place it came from."""
+    obj.__pydantic_private__["_where"] = (source, path)  # direct: skips pydantic's __setattr__ checks
+    fields = type(obj).model_fields
+    for name, value in obj.__dict__.items():
         if isinstance(value, ContentModel):
-            attach_locations(value, source, field_path)
-        elif isinstance(value, list):
+            info = fields[name]
+            attach_locations(value, source, path + (info.alias or name,))
+        elif isinstance(value, list) and value and isinstance(value[0], ContentModel):
+            info = fields[name]
+            key = path + (info.alias or name,)
             for i, item in enumerate(value):
                 if isinstance(item, ContentModel):
-                    attach_locations(item, source, field_path + (i,))
+                    attach_locations(item, source, key + (i,))
 
 
 # --------------------------------------------------------------------------- validation errors

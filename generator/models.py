@@ -26,23 +26,31 @@ class ContentModel(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=False)
 
-    _location: Location | None = PrivateAttr(default=None)
-    _field_locations: dict[str, Location] = PrivateAttr(default_factory=dict)
-    _source: Any = PrivateAttr(default=None)  # the file's SourceMap
-    _path: tuple = PrivateAttr(default=())  # where in that file this object sits
+    # (SourceMap, path): set by the loader. One private attribute, and locations computed on demand:
+    # pydantic initialises private attributes for every instance, and most locations are never asked for.
+    _where: Any = PrivateAttr(default=None)
 
     def location(self, field: str | None = None) -> Location:
-        if field is not None and field in self._field_locations:
-            return self._field_locations[field]
-        return self._location or Location("<unknown>")
+        """Where this object (or one of its fields) was written; its parent's place if the field is absent."""
+        where = self._where
+        if where is None:
+            return Location("<unknown>")
+        source, path = where
+        if field is not None:
+            info = type(self).model_fields.get(field)
+            field_path = path + ((info.alias or field) if info is not None else field,)
+            if field_path in source.values:
+                return source.location(field_path)
+        return source.location(path)
 
     def text_location(self, field: str, offset: int) -> Location:
         """The location of character `offset` inside the string field `field`."""
         value = getattr(self, field, None)
-        if self._source is None or not isinstance(value, str):
+        if self._where is None or not isinstance(value, str):
             return self.location(field)
+        source, path = self._where
         info = type(self).model_fields[field]
-        return self._source.text_location(self._path + (info.alias or field,), offset, value)
+        return source.text_location(path + (info.alias or field,), offset, value)
 
 
 # --------------------------------------------------------------------------- guideline.yaml

@@ -12,7 +12,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -45,8 +45,10 @@ _scalar_constructor = yaml.constructor.SafeConstructor()
 Path_ = tuple  # a path into the document: keys and list indexes
 
 
-@dataclass(frozen=True)
-class Mark:
+class Mark(NamedTuple):
+    """Where a node was written. A NamedTuple, not a dataclass: one is made for every value of every
+    file, and a tuple is several times cheaper to create."""
+
     line: int  # 1-based
     column: int  # 1-based
     style: str | None = None  # scalar style: None (plain), "'", '"', "|", ">"
@@ -330,7 +332,7 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
     if isinstance(node, yaml.ScalarNode):
         try:
             return _scalar(node)
-        except (ValueError, OverflowError) as exc:  # 2026-02-30, 25:00:00, a 5,000-digit number
+        except (ValueError, OverflowError, KeyError) as exc:  # 2026-02-30, 25:00:00, a 5,000-digit number
             diags.append(
                 Diagnostic.error(
                     _loc(source.path, node.start_mark),
@@ -350,7 +352,7 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
                 raise _Rejected(key_node.start_mark, "yaml-key", "mapping keys must be plain strings")
             try:
                 key = _scalar(key_node)
-            except (ValueError, OverflowError):
+            except (ValueError, OverflowError, KeyError):
                 key = key_node.value
             if not isinstance(key, str):
                 key = str(key_node.value)
@@ -371,11 +373,20 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
     raise _Rejected(node.start_mark, "yaml-syntax", "unsupported YAML node")  # pragma: no cover
 
 
+_STR_TAG = "tag:yaml.org,2002:str"
+_COLLECTION_TAGS = ("tag:yaml.org,2002:seq", "tag:yaml.org,2002:map")
+_CONSTRUCTORS = yaml.constructor.SafeConstructor.yaml_constructors
+
+
 def _scalar(node: yaml.ScalarNode) -> Any:
-    try:
-        return _scalar_constructor.construct_object(node, deep=False)
-    finally:  # the shared constructor would otherwise keep every node it ever saw
-        _scalar_constructor.constructed_objects.pop(node, None)
+    """The value of a scalar node: strings as they are (most values), other standard tags by
+    SafeConstructor's own function for that tag (called directly: no recursion bookkeeping, and
+    nothing kept in the shared constructor)."""
+    if node.tag == _STR_TAG:
+        return node.value
+    if node.tag in _COLLECTION_TAGS:  # `!!seq text`: the constructor would hand back a generator
+        raise ValueError(f"{_short_tag(node.tag)} on a single value")
+    return _CONSTRUCTORS[node.tag](_scalar_constructor, node)
 
 
 def _short_tag(tag: str) -> str:
