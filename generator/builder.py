@@ -147,7 +147,6 @@ def compute_views(guideline, documents: Iterable[DocumentSpec]) -> tuple[dict[st
 def prepare(folders: Iterable[Path], ctx, documents: Iterable[DocumentSpec] | None = None, cache: CheckCache | None = None) -> Prepared:
     """Load and check every folder; compute the views of those without errors (default: every registered document)."""
     from generator.check import finalize, run_rules
-    from generator.loader import load_guideline
 
     documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
     cache = cache or CheckCache(None)
@@ -166,6 +165,8 @@ def prepare(folders: Iterable[Path], ctx, documents: Iterable[DocumentSpec] | No
             if not any(d.is_error for d in finalize(diags, ctx.strict)):
                 sources.append(Source(gid, folder, {d.name: cached_views[d.name] for d in documents}))
             continue
+        from generator.loader import load_guideline  # only on a cache miss: a no-op build needs no pydantic
+
         result = load_guideline(folder)
         g = result.guideline
         diags = hit[1] if hit is not None else result.diagnostics + run_rules(g, ctx)
