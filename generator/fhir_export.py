@@ -33,6 +33,7 @@ from generator.grading import SYSTEMS
 from generator.loader import Guideline
 from generator.markdown import render_block
 from generator.models import Reference, Statement
+from generator.render import citations as ama
 
 # The one place naming this project's own FHIR namespace (code systems, canonical URLs, fullUrls).
 # Change it to the publishing organisation's base URL before exchanging bundles for real.
@@ -233,45 +234,9 @@ def grade_text(g: Guideline, s: Statement) -> str | None:
 # --------------------------------------------------------------------------- citations
 
 
-def _csl_year(ref: Reference) -> str | None:
-    issued = ref.issued
-    if issued is None:
-        return None
-    if issued.date_parts and issued.date_parts[0]:
-        return str(issued.date_parts[0][0])
-    return issued.literal or issued.raw
-
-
-def _author_name(name) -> str:
-    if name.literal:
-        return name.literal
-    given = (name.given or "").replace(".", "").replace(" ", "")
-    family = " ".join(p for p in (name.non_dropping_particle, name.family) if p)
-    return " ".join(p for p in (family, given) if p)
-
-
 def citation_summary(ref: Reference) -> str:
-    """A short AMA-like line: Authors. Title. Journal. Year;Vol(Issue):Pages. doi:..."""
-    authors = [_author_name(a) for a in ref.author]
-    head = ", ".join(authors[:6]) + (", et al" if len(authors) > 6 else "")
-    parts = [p for p in (head, ref.title.rstrip(".")) if p]
-    source = ref.container_title_short or ref.container_title
-    tail = ""
-    year = _csl_year(ref)
-    if year:
-        tail += year
-    if ref.volume:
-        tail += f";{ref.volume}"
-        if ref.issue:
-            tail += f"({ref.issue})"
-    if ref.page:
-        tail += f":{ref.page}"
-    line = ". ".join(parts) + "."
-    if source:
-        line += f" {source}."
-    if tail:
-        line += f" {tail}."
-    return f"{line} doi:{doi_mod.normalise(ref.DOI)}"
+    """The reference's AMA entry as plain text: the same formatter the clinician protocol prints."""
+    return ama.plain_text(ama.format_reference(ref))
 
 
 def citation_resource(g: Guideline, ref: Reference, timestamp: str) -> dict:
@@ -301,7 +266,7 @@ def citation_resource(g: Guideline, ref: Reference, timestamp: str) -> dict:
         value = getattr(ref, src)
         if value is not None:
             form[dst] = str(value)
-    year = _csl_year(ref)
+    year = ama.year(ref.issued)
     if year:
         form["publicationDateText"] = year
     if form:
@@ -310,7 +275,7 @@ def citation_resource(g: Guideline, ref: Reference, timestamp: str) -> dict:
         artifact["contributorship"] = {
             "complete": True,
             "entry": [
-                {"contributor": {"display": _author_name(a)}, "rankingOrder": i + 1} for i, a in enumerate(ref.author)
+                {"contributor": {"display": ama.author_name(a)}, "rankingOrder": i + 1} for i, a in enumerate(ref.author)
             ],
         }
     if ref.caution:
