@@ -398,8 +398,11 @@ def changes_since_previous_release(guideline: Guideline) -> dict:
     }
 
 
-def _phrase(change: dict) -> str:
-    """One changed field in words, for the protocol's "What changed in this version"."""
+def _phrase(change: dict, describe=None) -> str:
+    """One changed field in words, for the protocol's "What changed in this version".
+
+    `describe(level, strength)` words a grade the way the document does ("Level IV, grade C").
+    """
     name = change["field"]
     if name == "citations":
         bits = [f"added {', '.join(change['added'])}" if change["added"] else "",
@@ -408,7 +411,11 @@ def _phrase(change: dict) -> str:
         return "references " + ("; ".join(bits) if bits else "(locators or order)")
     if name == "grade":
         old, new = change["old"], change["new"]
-        fmt = lambda g: f"{g['level']}, {g['strength']}" if g else "ungraded"  # noqa: E731
+        def fmt(g: dict | None) -> str:
+            if not g:
+                return "ungraded"
+            return describe(g["level"], g["strength"]) if describe else f"{g['level']}, {g['strength']}"
+
         return f"grading {fmt(old)} → {fmt(new)}"
     return {
         "text": "wording",
@@ -439,8 +446,13 @@ def what_changed_summary(guideline: Guideline, numbers: dict[str, Any] | None = 
     diff = info["diff"]
     numbers = numbers or {}
 
+    from generator.grading import SYSTEMS
+
+    system = SYSTEMS.get(guideline.meta.grading)
+    describe = system.describe if system else None
+
     def item(s: dict, what: list[str]) -> dict:
-        title = s["title"] or (s["text"][:77] + "..." if len(s["text"]) > 80 else s["text"])
+        title = s["title"] or (s["text"][:77] + "..." if len(s["text"]) > 80 else s["text"].rstrip("."))
         return {"id": s["id"], "number": numbers.get(s["id"]), "title": title, "kind": s["kind"], "what": what}
 
     st = diff["statements"]
@@ -452,7 +464,7 @@ def what_changed_summary(guideline: Guideline, numbers: dict[str, Any] | None = 
         "previous_tag": info["previous"]["tag"],
         "added": [item(s, []) for s in st["added"]],
         "removed": [item(s, []) for s in st["removed"]],
-        "changed": [item(s, [_phrase(c) for c in s["changes"]]) for s in st["changed"]],
+        "changed": [item(s, [_phrase(c, describe) for c in s["changes"]]) for s in st["changed"]],
         "metadata": [
             {"field": m["field"], "old": m["old"], "new": m["new"]} for m in diff["metadata"] if m["field"] not in meta_fields
         ],

@@ -219,7 +219,7 @@ def test_protocol_summary_and_patient_sentences(repo, minimal):
     assert [s["id"] for s in summary["removed"]] == ["bg-old"]
     tki = next(s for s in summary["changed"] if s["id"] == "rec-continue-tki")
     assert tki["number"] == 3
-    assert tki["what"] == ["grading IV, C → III, B", "references added weickhardt2012"]
+    assert tki["what"] == ["grading Level IV, grade C → Level III, grade B", "references added weickhardt2012"]
     assert advice_change_notices(g)["rec-local-therapy"] == "This advice changed in version 1.1.0: the advice was updated."
 
 
@@ -234,3 +234,53 @@ def test_protocol_summary_first_version_and_outside_git(minimal):
     git(root, "commit", "-q", "-m", "first")
     assert what_changed_summary(g) == {"status": "first-version", "version": "1.1.0"}
     assert advice_change_notices(g) == {}
+
+
+# --------------------------------------------------------------------------- in the documents
+
+
+def protocol_html(folder: Path) -> str:
+    from generator.render import protocol
+
+    return protocol.render(protocol.view(load_guideline(folder).guideline), {}).decode("utf-8")
+
+
+def patient_html(folder: Path) -> str:
+    from generator.render import patient
+
+    return patient.render(patient.view(load_guideline(folder).guideline), {}).decode("utf-8")
+
+
+def test_protocol_says_what_changed_since_the_previous_release(repo, minimal):
+    html = protocol_html(minimal)
+    assert '<section id="what-changed" class="chapter">' in html
+    assert "Version 1.1.0 compared with the previous release, version 1.0.0." in html
+    section = html[html.index('id="what-changed"'):html.index('id="history"')]
+    assert "Changed statements" in section and "New statements" in section and "Removed statements" in section
+    assert "Continue the same TKI after local therapy: grading Level IV, grade C → Level III, grade B; references added weickhardt2012" in section
+    assert "An older background statement that version 1.1.0 drops <span class=\"statement-kind\">(background)</span>" in section
+    assert 'href="#stmt-rec-new"' in section
+    assert "First version" not in section
+
+
+def test_protocol_first_version_and_outside_git(minimal):
+    assert 'id="what-changed"' not in protocol_html(minimal)  # not in git: nothing is claimed
+    root = minimal.parent.parent
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "first")
+    html = protocol_html(minimal)
+    section = html[html.index('id="what-changed"'):html.index('id="history"')]
+    assert "<p>First version.</p>" in section
+    assert "<h3>" not in section and "compared with" not in section
+
+
+def test_patient_page_says_plainly_when_advice_changed(repo, minimal):
+    import re
+
+    html = patient_html(minimal)
+    paras = dict(re.findall(r'<div class="para" data-statements="([^"]+)">(.*?)</div>', html, re.S))
+    assert "This advice changed in version 1.1.0: the advice was updated." in paras["rec-local-therapy"]
+    assert "This advice is new in version 1.1.0." in paras["rec-new"]
+    assert "advice-changed" not in paras["def-oligoprogression"]
+    assert html.count('class="advice-changed"') == 2

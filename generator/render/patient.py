@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from generator import doi
+from generator.changes import advice_change_notices
 from generator.loader import Guideline
 from generator.models import CslName, Reference
 from generator.patient_text import used_glossary
@@ -99,11 +100,14 @@ def view(g: Guideline) -> dict | None:
 
     sections = []
     titles = {sec.id: sec.title for sec in patient.sections}
+    changed = advice_change_notices(g)  # "This advice changed in version X: ..." since the last release
     for section_id, members in _patient_statements(g):
         paragraphs = []
         for s in members:
             based_on = list(dict.fromkeys([s.id, *s.patient.also_based_on]))
-            paragraphs.append({"statements": based_on, "text": s.patient.text, "sources": cite(based_on)})
+            paragraphs.append(
+                {"statements": based_on, "text": s.patient.text, "sources": cite(based_on), "changed": changed.get(s.id)}
+            )
         if paragraphs:
             sections.append({"id": section_id, "title": titles[section_id], "paragraphs": paragraphs})
     questions = [{"text": q.text, "statements": list(q.statements), "sources": cite(list(q.statements))} for q in patient.questions]

@@ -8,6 +8,7 @@ fills the template. Author Markdown stays Markdown in the view and is rendered b
 
 from __future__ import annotations
 
+from generator.changes import what_changed_summary
 from generator.grading import SYSTEMS
 from generator.loader import Guideline
 from generator.models import Statement
@@ -197,6 +198,8 @@ def view(g: Guideline) -> dict:
         "changelog": [
             {"version": e.version, "date": _date(e.date), "changes": list(e.changes)} for e in meta.changelog
         ],
+        # "What changed in this version": against the previous release tag (generator/changes.py)
+        "what_changed": what_changed_summary(g, numbers),
     }
 
 
