@@ -121,8 +121,12 @@ def release_tags(root: Path, guideline_id: str) -> list[Release]:
     proc = _git(root, "tag", "--list")
     if proc.returncode != 0:
         return []
+    return releases_from_tags(proc.stdout.decode().split(), guideline_id)
+
+
+def releases_from_tags(tags: list[str], guideline_id: str) -> list[Release]:
     own, shared = {}, {}
-    for tag in proc.stdout.decode().split():
+    for tag in tags:
         m = _TAG.match(tag)
         if not m:
             continue
@@ -132,6 +136,55 @@ def release_tags(root: Path, guideline_id: str) -> list[Release]:
             shared[m.group("version")] = Release(tag, m.group("version"))
     chosen = own or shared  # a guideline with its own tags ignores repository-wide ones
     return sorted(chosen.values(), key=lambda r: version_key(r.version))
+
+
+def find_git_dir(folder: Path) -> tuple[Path, Path] | None:
+    """(work-tree root, git directory holding the refs) for `folder`, found without running git.
+
+    Lets the documents decide "not in git" and "no release tag yet" without starting a process
+    (a build spawns none then); git itself is asked only when there is a release to compare with.
+    """
+    folder = Path(folder).resolve()
+    for parent in (folder, *folder.parents):
+        dot = parent / ".git"
+        if dot.is_dir():
+            return parent, dot
+        if dot.is_file():  # a linked work tree or a submodule: "gitdir: <path>"
+            try:
+                text = dot.read_text(encoding="utf-8", errors="replace").strip()
+            except OSError:
+                return None
+            if not text.startswith("gitdir:"):
+                return None
+            git_dir = (parent / text[len("gitdir:"):].strip()).resolve()
+            common = git_dir / "commondir"
+            if common.is_file():
+                try:
+                    git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
+                except OSError:
+                    return None
+            return parent, git_dir
+    return None
+
+
+def tag_names_from_files(git_dir: Path) -> list[str] | None:
+    """Tag names read from refs/tags and packed-refs; None when only git can tell (reftable, unreadable)."""
+    if (git_dir / "reftable").exists():
+        return None
+    names: set[str] = set()
+    try:
+        tags = git_dir / "refs" / "tags"
+        if tags.is_dir():
+            names.update(p.relative_to(tags).as_posix() for p in tags.rglob("*") if p.is_file())
+        packed = git_dir / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
+                ref = line.split(" ", 1)[1] if " " in line and not line.startswith(("#", "^")) else ""
+                if ref.startswith("refs/tags/"):
+                    names.add(ref[len("refs/tags/"):])
+    except OSError:
+        return None
+    return sorted(names)
 
 
 def previous_release(folder: Path, guideline_id: str, version: str) -> Release | None:
@@ -376,7 +429,17 @@ def changes_since_previous_release(guideline: Guideline) -> dict:
       {"status": "unknown", "version": V, "reason": "..."}          not in git, or git unavailable
     Never raises for git problems: a document can always be built.
     """
-    version = guideline.meta.version if guideline.meta else ""
+    if guideline.meta is None:
+        return {"status": "unknown", "version": "", "reason": "guideline.yaml did not load"}
+    version = guideline.meta.version
+    found = find_git_dir(guideline.folder)
+    if found is None:
+        return {"status": "unknown", "version": version, "reason": "not inside a git repository"}
+    names = tag_names_from_files(found[1])
+    if names is not None and not any(
+        version_key(r.version) < version_key(version) for r in releases_from_tags(names, guideline.id)
+    ):
+        return {"status": "first-version", "version": version}
     try:
         release = previous_release(guideline.folder, guideline.id, version)
         if release is None:

@@ -284,3 +284,31 @@ def test_patient_page_says_plainly_when_advice_changed(repo, minimal):
     assert "This advice is new in version 1.1.0." in paras["rec-new"]
     assert "advice-changed" not in paras["def-oligoprogression"]
     assert html.count('class="advice-changed"') == 2
+
+
+def test_documents_need_no_git_process_without_a_release(minimal, monkeypatch):
+    """Outside git, and in a repository without release tags, the answer comes from .git alone (a build spawns nothing)."""
+    import generator.changes as changes
+
+    root = minimal.parent.parent
+    g = load_guideline(minimal).guideline
+
+    def no_git(*args):
+        raise AssertionError(f"git was run: {args}")
+
+    monkeypatch.setattr(changes, "_git", no_git)
+    assert changes_since_previous_release(g)["status"] == "unknown"
+    monkeypatch.undo()
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "content")
+    git(root, "commit", "-q", "-m", "first")
+    git(root, "tag", "other-guideline/v0.1.0")  # another guideline's release does not count
+    monkeypatch.setattr(changes, "_git", no_git)
+    assert changes_since_previous_release(g) == {"status": "first-version", "version": "1.1.0"}
+
+
+def test_packed_tags_are_found(repo, minimal):
+    git(repo, "pack-refs", "--all")
+    assert not (repo / ".git" / "refs" / "tags" / "minimal").exists()
+    info = changes_since_previous_release(load_guideline(minimal).guideline)
+    assert info["status"] == "changed" and info["previous"]["tag"] == "minimal/v1.0.0"
