@@ -14,7 +14,6 @@ Everything returned is JSON-serialisable data; nothing here prints.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import tempfile
@@ -22,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.git_refs import RELEASE_TAG, find_git_dir, tag_refs
 from generator.loader import KNOWN_FILES, Guideline, load_guideline
 from generator.models import Statement
 
 RECOMMENDATION_KINDS = ("recommendation", "good-practice")
 WORKING_TREE = "working tree"
-_TAG = re.compile(r"^(?:(?P<gid>[a-z0-9][a-z0-9-]*)/)?v(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)$")
+_TAG = RELEASE_TAG
 # Fields whose change alters what a reader is told to do; the others are editorial.
 SUBSTANTIVE = ("kind", "text", "grade", "citations", "patient")
 
@@ -136,55 +136,6 @@ def releases_from_tags(tags: list[str], guideline_id: str) -> list[Release]:
             shared[m.group("version")] = Release(tag, m.group("version"))
     chosen = own or shared  # a guideline with its own tags ignores repository-wide ones
     return sorted(chosen.values(), key=lambda r: version_key(r.version))
-
-
-def find_git_dir(folder: Path) -> tuple[Path, Path] | None:
-    """(work-tree root, git directory holding the refs) for `folder`, found without running git.
-
-    Lets the documents decide "not in git" and "no release tag yet" without starting a process
-    (a build spawns none then); git itself is asked only when there is a release to compare with.
-    """
-    folder = Path(folder).resolve()
-    for parent in (folder, *folder.parents):
-        dot = parent / ".git"
-        if dot.is_dir():
-            return parent, dot
-        if dot.is_file():  # a linked work tree or a submodule: "gitdir: <path>"
-            try:
-                text = dot.read_text(encoding="utf-8", errors="replace").strip()
-            except OSError:
-                return None
-            if not text.startswith("gitdir:"):
-                return None
-            git_dir = (parent / text[len("gitdir:"):].strip()).resolve()
-            common = git_dir / "commondir"
-            if common.is_file():
-                try:
-                    git_dir = (git_dir / common.read_text(encoding="utf-8").strip()).resolve()
-                except OSError:
-                    return None
-            return parent, git_dir
-    return None
-
-
-def tag_names_from_files(git_dir: Path) -> list[str] | None:
-    """Tag names read from refs/tags and packed-refs; None when only git can tell (reftable, unreadable)."""
-    if (git_dir / "reftable").exists():
-        return None
-    names: set[str] = set()
-    try:
-        tags = git_dir / "refs" / "tags"
-        if tags.is_dir():
-            names.update(p.relative_to(tags).as_posix() for p in tags.rglob("*") if p.is_file())
-        packed = git_dir / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text(encoding="utf-8", errors="replace").splitlines():
-                ref = line.split(" ", 1)[1] if " " in line and not line.startswith(("#", "^")) else ""
-                if ref.startswith("refs/tags/"):
-                    names.add(ref[len("refs/tags/"):])
-    except OSError:
-        return None
-    return sorted(names)
 
 
 def previous_release(folder: Path, guideline_id: str, version: str) -> Release | None:
@@ -435,7 +386,8 @@ def changes_since_previous_release(guideline: Guideline) -> dict:
     found = find_git_dir(guideline.folder)
     if found is None:
         return {"status": "unknown", "version": version, "reason": "not inside a git repository"}
-    names = tag_names_from_files(found[1])
+    refs = tag_refs(found[1])
+    names = sorted(refs) if refs is not None else None
     if names is not None and not any(
         version_key(r.version) < version_key(version) for r in releases_from_tags(names, guideline.id)
     ):

@@ -125,7 +125,13 @@ class CheckCache:
 
     def content_key(self, folder: Path) -> str:
         folder = Path(folder)
-        return _digest(generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), folder_files(folder))
+        # release tags feed the documents' "What changed in this version" (generator/changes.py)
+        from generator.git_refs import release_fingerprint
+
+        return _digest(
+            generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), folder_files(folder),
+            release_fingerprint(folder),
+        )
 
     def _slot(self, kind: str, folder: Path) -> Path:
         assert self.root is not None

@@ -312,3 +312,19 @@ def test_packed_tags_are_found(repo, minimal):
     assert not (repo / ".git" / "refs" / "tags" / "minimal").exists()
     info = changes_since_previous_release(load_guideline(minimal).guideline)
     assert info["status"] == "changed" and info["previous"]["tag"] == "minimal/v1.0.0"
+
+
+def test_tagging_a_release_makes_the_documents_stale(cli, repo):
+    """The build caches views by content; a new release tag must still reach "What changed in this version"."""
+    protocol = repo / "build" / "minimal" / "clinician-protocol.html"
+    first = cli("build", "content", "--out", "build", "--html-only")
+    assert first.exit_code == 0, first.output
+    assert "compared with the previous release, version 1.0.0." in protocol.read_text()
+    again = cli("build", "content", "--out", "build", "--html-only")
+    assert "0 built" in again.output  # nothing changed: nothing rebuilt
+    git(repo, "tag", "unrelated-tag")
+    assert "0 built" in cli("build", "content", "--out", "build", "--html-only").output
+    git(repo, "tag", "minimal/v1.0.5", "minimal/v1.0.0")
+    tagged = cli("build", "content", "--out", "build", "--html-only")
+    assert tagged.exit_code == 0, tagged.output
+    assert "compared with the previous release, version 1.0.5." in protocol.read_text()
