@@ -108,7 +108,9 @@ def test_killed_builds_never_leave_a_broken_file(tmp_path, monkeypatch):
         except ProcessLookupError:
             pass
         assert_consistent(out, refs)
-    assert killed_midway >= KILLS // 2, f"only {killed_midway} of {KILLS} kills hit a running build"
+    # Enough kills must land inside a running build for the test to mean something; not all do (a
+    # killed build leaves less work for the next one, and a loaded machine stretches every build).
+    assert killed_midway >= KILLS // 4, f"only {killed_midway} of {KILLS} kills hit a running build"
 
     proc = start(out, folders, 2)
     assert proc.wait(timeout=60) == 0, proc.stderr.read().decode()
