@@ -22,6 +22,18 @@ from generator.doi import normalise
 from generator.loader import load_guideline
 
 
+def values_of(node, key: str):
+    """Every string value stored under `key`, anywhere in a JSON document."""
+    if isinstance(node, dict):
+        if isinstance(node.get(key), str):
+            yield node[key]
+        for value in node.values():
+            yield from values_of(value, key)
+    elif isinstance(node, list):
+        for value in node:
+            yield from values_of(value, key)
+
+
 def export(cli, folder: Path, env: dict | None = None) -> tuple[bytes, dict]:
     result = cli("export", "fhir", str(folder), "--out", "out", env=env)
     assert result.exit_code == 0, result.output
@@ -55,19 +67,7 @@ def test_bundle_parses_as_fhir_r5_document(cli, minimal):
     assert len(set(full_urls)) == len(full_urls)
     # every reference inside the document resolves to an entry of the bundle
     ids = {f"{e['resource']['resourceType']}/{e['resource']['id']}" for e in bundle["entry"]}
-    refs = set()
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("reference"), str):
-                refs.add(node["reference"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(bundle)
+    refs = set(values_of(bundle, "reference"))
     assert refs and refs <= ids
 
 
@@ -222,19 +222,8 @@ def test_real_guidelines_export_completely(folder):
     assert recs == {s.id for s in g.statements if s.kind in ("recommendation", "good-practice")}
     dois = {i["value"] for c in resources(bundle, "Citation") for i in c["citedArtifact"]["identifier"] if i["system"] == "https://doi.org"}
     assert dois == {normalise(r.DOI) for r in g.references} and len(dois) == len(g.references)
-    divs = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            if isinstance(node.get("div"), str):
-                divs.append(node["div"])
-            for v in node.values():
-                walk(v)
-        elif isinstance(node, list):
-            for v in node:
-                walk(v)
-
-    walk(bundle)
+    divs = list(values_of(bundle, "div"))
+    assert divs
     for div in divs:
         ET.fromstring(div)
 
