@@ -339,19 +339,11 @@ def recommendation_resource(g: Guideline, s: Statement, timestamp: str) -> dict:
     if graded:
         description += f"\n\n({graded})"
     period = {"start": meta.dates.effective.isoformat(), "end": (s.review_due or meta.dates.review_by).isoformat()}
-    resource: dict[str, Any] = {
-        "resourceType": "PlanDefinition",
-        "id": rid,
-        "url": full_url("PlanDefinition", rid),
-        "identifier": [{"system": NS_GUIDELINE, "value": f"{g.id}/statement/{s.id}"}],
-        "version": meta.version,
-        "name": _computable_name(s.id),
-        "title": _statement_title(s),
-        "type": {"coding": [{"system": HL7_PLAN_TYPE, "code": "eca-rule", "display": "ECA Rule"}]},
-        "status": _STATUS_ARTIFACT[meta.status],
-        "date": timestamp,
+    resource = _plan_definition(
+        g, rid, f"{g.id}/statement/{s.id}", _computable_name(s.id), _statement_title(s), ("eca-rule", "ECA Rule"), timestamp, period
+    )
+    resource.update({
         "description": description,
-        "effectivePeriod": period,
         "topic": [{"coding": [{"system": CS_STATEMENT_KIND, "code": s.kind}], "text": s.kind}],
         "relatedArtifact": _citation_artifacts(g, s, "citation")
         + [
@@ -363,10 +355,30 @@ def recommendation_resource(g: Guideline, s: Statement, timestamp: str) -> dict:
         ],
         "text": _narrative(_statement_xhtml(g, s)),
         "action": [action],
+    })
+    return _finish_plan_definition(g, resource, s.last_reviewed or meta.dates.last_reviewed)
+
+
+def _plan_definition(g: Guideline, rid: str, key: str, name: str, title: str, plan_type: tuple[str, str], timestamp: str, period: dict) -> dict:
+    """The fields every PlanDefinition of a guideline shares (the algorithm's and each recommendation's)."""
+    return {
+        "resourceType": "PlanDefinition",
+        "id": rid,
+        "url": full_url("PlanDefinition", rid),
+        "identifier": [{"system": NS_GUIDELINE, "value": key}],
+        "version": g.meta.version,
+        "name": name,
+        "title": title,
+        "type": {"coding": [{"system": HL7_PLAN_TYPE, "code": plan_type[0], "display": plan_type[1]}]},
+        "status": _STATUS_ARTIFACT[g.meta.status],
+        "date": timestamp,
+        "effectivePeriod": period,
     }
-    last = s.last_reviewed or meta.dates.last_reviewed
-    if last:
-        resource["lastReviewDate"] = last.isoformat()
+
+
+def _finish_plan_definition(g: Guideline, resource: dict, last_reviewed) -> dict:
+    if last_reviewed:
+        resource["lastReviewDate"] = last_reviewed.isoformat()
     uc = _use_context(g)
     if uc:
         resource["useContext"] = uc
@@ -474,32 +486,26 @@ def algorithm_resource(g: Guideline, timestamp: str) -> dict:
             action["relatedAction"] = [{"targetId": node.next, "relationship": "before-start"}]
         actions.append(action)
     steps = "".join(f"<li>{escape(n.label)}</li>" for n in g.nodes)
-    resource: dict[str, Any] = {
-        "resourceType": "PlanDefinition",
-        "id": rid,
-        "url": full_url("PlanDefinition", rid),
-        "identifier": [{"system": NS_GUIDELINE, "value": f"{g.id}/algorithm"}],
-        "version": meta.version,
-        "name": _computable_name(f"{g.id}-algorithm"),
-        "title": algo.title if algo else f"{meta.title}: treatment algorithm",
-        "type": {"coding": [{"system": HL7_PLAN_TYPE, "code": "clinical-protocol", "display": "Clinical Protocol"}]},
-        "status": _STATUS_ARTIFACT[meta.status],
-        "date": timestamp,
-        "effectivePeriod": {"start": meta.dates.effective.isoformat(), "end": meta.dates.review_by.isoformat()},
+    resource = _plan_definition(
+        g,
+        rid,
+        f"{g.id}/algorithm",
+        _computable_name(f"{g.id}-algorithm"),
+        algo.title if algo else f"{meta.title}: treatment algorithm",
+        ("clinical-protocol", "Clinical Protocol"),
+        timestamp,
+        {"start": meta.dates.effective.isoformat(), "end": meta.dates.review_by.isoformat()},
+    )
+    resource.update({
         "relatedArtifact": [
             {"type": "part-of", "display": meta.title, "resourceReference": _ref("Composition", composition_id(g), meta.title)}
         ],
         "text": _narrative(f"<p>{escape(algo.description if algo else meta.title)}</p><ol>{steps}</ol>"),
         "action": actions,
-    }
+    })
     if algo:
         resource["description"] = algo.description
-    if meta.dates.last_reviewed:
-        resource["lastReviewDate"] = meta.dates.last_reviewed.isoformat()
-    uc = _use_context(g)
-    if uc:
-        resource["useContext"] = uc
-    return resource
+    return _finish_plan_definition(g, resource, meta.dates.last_reviewed)
 
 
 # --------------------------------------------------------------------------- the document

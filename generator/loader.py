@@ -55,9 +55,6 @@ class Guideline:
     def id(self) -> str:
         return self.meta.id if self.meta else self.folder.name
 
-    def statement(self, statement_id: str) -> Statement | None:
-        return self.statements_by_id.get(statement_id)
-
     def known_ids(self, kind: str) -> set[str]:
         """Ids of `kind` ("statements", "references", "nodes") as written, valid or not."""
         return self.declared_ids.get(kind, set())
@@ -73,9 +70,6 @@ class Guideline:
     @property
     def nodes_by_id(self) -> dict[str, AlgorithmNode]:
         return {n.id: n for n in self.nodes}
-
-    def file_location(self, name: str) -> Location:
-        return Location(self.paths.get(name, str(self.folder / name)), 0, 0)
 
 
 @dataclass

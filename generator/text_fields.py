@@ -37,7 +37,7 @@ def iter_text(g: Guideline) -> Iterator[TextField]:
             yield from _fields(section, ("title",), False, "clinician")
             yield from _fields(section, ("intro",), True, "clinician")
         for entry in meta.changelog:
-            for i, change in enumerate(entry.changes):
+            for change in entry.changes:
                 yield TextField(entry, "changes", change, False, "clinician")
         if meta.patient is not None:
             yield from _fields(meta.patient, ("title",), False, "patient")

@@ -42,9 +42,6 @@ _STANDARD_TAGS = {
 
 _scalar_constructor = yaml.constructor.SafeConstructor()
 
-Path_ = tuple  # a path into the document: keys and list indexes
-
-
 class Mark(NamedTuple):
     """Where a node was written. A NamedTuple, not a dataclass: one is made for every value of every
     file, and a tuple is several times cheaper to create."""
@@ -393,10 +390,3 @@ def _short_tag(tag: str) -> str:
     if tag.startswith("tag:yaml.org,2002:"):
         return "!!" + tag[len("tag:yaml.org,2002:") :]
     return tag
-
-
-def load_yaml_file(path: Path, display: str) -> tuple[YamlDocument | None, list[Diagnostic]]:
-    text, diags = read_text(path, display)
-    if text is None:
-        return None, diags
-    return parse_yaml(text, display)
