@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import sys
-from pathlib import Path
 
 import click
 
 from generator import __version__
 from generator.diagnostics import format_diagnostics, summary_line
-from generator.project import UsageError, guideline_folders
-
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-
-
-def _today(value: str | None) -> dt.date:
-    raw = value or os.environ.get("GUIDELINE_TODAY")
-    if not raw:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        raise click.BadParameter(f"{raw!r} is not a date like 2026-01-31", param_hint="--today") from None
-
-
-def _folders(paths) -> list[Path]:
-    try:
-        return guideline_folders([Path(p) for p in paths])
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from, today_from
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -50,11 +28,11 @@ def main() -> None:
 @click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
 def check(paths, fmt: str, strict: bool, today: str | None) -> None:
     """Validate guidelines: schema, citations, DOIs, grading, algorithm, codes, dates, text safety."""
-    from generator.check import CheckContext
-    from generator.check_cache import check_folders_cached  # reuses results for unchanged files (.cache/)
+    from generator.check.run import CheckContext
+    from generator.build.check_cache import check_folders_cached  # reuses results for unchanged files (.cache/)
 
-    folders = _folders(paths)
-    ctx = CheckContext(today=_today(today), strict=strict)
+    folders = folders_from(paths)
+    ctx = CheckContext(today=today_from(today), strict=strict)
     n_guidelines, diagnostics = check_folders_cached(folders, ctx)
     output = format_diagnostics(diagnostics, fmt)
     if output:

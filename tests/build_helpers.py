@@ -6,9 +6,9 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from generator import builder
-from generator.check import CheckContext
-from generator.check_cache import CheckCache
+from generator.build import engine as builder
+from generator.check.run import CheckContext
+from generator.build.check_cache import CheckCache
 from tests.build_fakes import DOCUMENTS as FAKES
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -1,6 +1,6 @@
 """Helpers for the renderer tests: load a guideline and run the documents' view()/render() directly.
 
-(The build engine does the same through generator/documents.py; these tests do not depend on it.)
+(The build engine does the same through generator/render/documents.py; these tests do not depend on it.)
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-from generator.loader import Guideline, load_guideline
+from generator.content.loader import Guideline, load_guideline
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = ROOT / "tests" / "fixtures" / "valid" / "minimal"
@@ -106,7 +106,7 @@ class _Blocks(HTMLParser):
 
 
 def rendered_blocks(markdown_text: str) -> list[str]:
-    from generator.markdown import render_block
+    from generator.content.markdown import render_block
 
     parser = _Blocks()
     parser.feed(render_block(markdown_text))

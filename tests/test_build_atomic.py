@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from generator.atomic import is_temp_file
+from generator.build.atomic import is_temp_file
 from tests.build_helpers import make_library, run_build, snapshot
 
 REPO = Path(__file__).resolve().parents[1]

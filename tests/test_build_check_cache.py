@@ -7,9 +7,9 @@ import shutil
 
 import pytest
 
-from generator import check_cache
-from generator.check import CheckContext, check_folders
-from generator.check_cache import CheckCache, check_folders_cached
+from generator.build import check_cache
+from generator.check.run import CheckContext, check_folders
+from generator.build.check_cache import CheckCache, check_folders_cached
 from tests.build_helpers import CTX, edit, make_library
 from tests.casekit import all_cases
 
@@ -34,7 +34,7 @@ def test_warm_check_does_not_load_the_yaml(tmp_path, monkeypatch):
     (folder,) = make_library(tmp_path, 1)
     cache = CheckCache(tmp_path / "cache")
     check_folders_cached([folder], CTX, cache)
-    monkeypatch.setattr("generator.loader.load_guideline", lambda *a, **k: pytest.fail("loaded again"))
+    monkeypatch.setattr("generator.content.loader.load_guideline", lambda *a, **k: pytest.fail("loaded again"))
     assert check_folders_cached([folder], CTX, cache) == (1, [])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator import builder
+from generator.build import engine as builder
 from tests.build_fakes import DOCUMENTS as FAKES
 from tests.build_helpers import edit, make_library, run_build, snapshot, stat_snapshot
 
@@ -12,7 +12,7 @@ from tests.build_helpers import edit, make_library, run_build, snapshot, stat_sn
 @pytest.fixture
 def fakes(monkeypatch):
     """The command builds the fake documents instead of the real ones."""
-    monkeypatch.setattr("generator.documents.DOCUMENTS", FAKES)
+    monkeypatch.setattr("generator.render.documents.DOCUMENTS", FAKES)
 
 
 @pytest.fixture
@@ -57,9 +57,9 @@ def test_check_errors_on_a_clean_tree_create_no_output_folder(cli, library, fake
 
 
 def test_render_failure_exits_1_with_a_message(cli, library, monkeypatch, tmp_path):
-    from generator.documents import DocumentSpec
+    from generator.render.documents import DocumentSpec
 
-    monkeypatch.setattr("generator.documents.DOCUMENTS", (DocumentSpec("failing", "failing.txt", "tests.build_fakes.failing"),))
+    monkeypatch.setattr("generator.render.documents.DOCUMENTS", (DocumentSpec("failing", "failing.txt", "tests.build_fakes.failing"),))
     (folder,) = library
     edit(folder / "statements.yaml", "Continue the same TKI after local therapy.", "FAIL-RENDER")
     result = cli("build", "content", "--out", "out")

@@ -8,9 +8,9 @@ import shutil
 
 import pytest
 
-from generator import builder
-from generator.atomic import temp_name
-from generator.documents import DocumentSpec
+from generator.build import engine as builder
+from generator.build.atomic import temp_name
+from generator.render.documents import DocumentSpec
 from tests.build_fakes import DOCUMENTS as FAKES
 from tests.build_helpers import edit, make_library, run_build, snapshot, stat_snapshot, statuses
 

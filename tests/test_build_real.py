@@ -7,7 +7,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from generator.documents import DOCUMENTS
+from generator.render.documents import DOCUMENTS
 from tests.build_helpers import edit, make_library, run_build, snapshot, stat_snapshot, statuses
 
 pytestmark = pytest.mark.slow

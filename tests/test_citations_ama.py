@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.models import Reference
+from generator.content.models import Reference
 from generator.render import citations
 from generator.render.numbering import reference_numbers, statement_numbers
 from tests.render_kit import MINIMAL, load

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.changes import changes_since_previous_release, load_at_revision, version_key
-from generator.loader import load_guideline
+from generator.history.changes import changes_since_previous_release, load_at_revision, version_key
+from generator.content.loader import load_guideline
 
 REMOVED_STATEMENT = """
   - id: bg-old
@@ -208,7 +208,7 @@ def test_version_order():
 
 
 def test_protocol_summary_and_patient_sentences(repo, minimal):
-    from generator.changes import advice_change_notices, what_changed_summary
+    from generator.history.changes import advice_change_notices, what_changed_summary
 
     g = load_guideline(minimal).guideline
     summary = what_changed_summary(g, {"rec-continue-tki": 3})
@@ -224,7 +224,7 @@ def test_protocol_summary_and_patient_sentences(repo, minimal):
 
 
 def test_protocol_summary_first_version_and_outside_git(minimal):
-    from generator.changes import advice_change_notices, what_changed_summary
+    from generator.history.changes import advice_change_notices, what_changed_summary
 
     g = load_guideline(minimal).guideline
     assert what_changed_summary(g) == {"status": "unknown", "version": "1.1.0"}
@@ -288,7 +288,7 @@ def test_patient_page_says_plainly_when_advice_changed(repo, minimal):
 
 def test_documents_need_no_git_process_without_a_release(minimal, monkeypatch):
     """Outside git, and in a repository without release tags, the answer comes from .git alone (a build spawns nothing)."""
-    import generator.changes as changes
+    import generator.history.changes as changes
 
     root = minimal.parent.parent
     g = load_guideline(minimal).guideline

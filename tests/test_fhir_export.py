@@ -9,7 +9,7 @@ import pytest
 from fhir.resources import __fhir_version__
 from fhir.resources.bundle import Bundle
 
-from generator.fhir_export import (
+from generator.export.fhir import (
     CS_ESMO_GRADE,
     CS_ESMO_LEVEL,
     EXT_QUALITY,
@@ -18,8 +18,8 @@ from generator.fhir_export import (
     HL7_RECOMMENDATION_STRENGTH,
     fhir_id,
 )
-from generator.doi import normalise
-from generator.loader import load_guideline
+from generator.content.doi import normalise
+from generator.content.loader import load_guideline
 
 
 def values_of(node, key: str):
@@ -210,7 +210,7 @@ def test_real_guidelines_export_completely(folder):
     """Every real guideline: a valid R5 bundle, every statement and reference present, XHTML narratives well-formed."""
     import xml.etree.ElementTree as ET
 
-    from generator.fhir_export import build_bundle, validate_bundle
+    from generator.export.fhir import build_bundle, validate_bundle
 
     g = load_guideline(folder).guideline
     bundle = build_bundle(g, {})

@@ -259,9 +259,9 @@ def _chain(folder: Path, n: int, *, back_edge: bool) -> None:
 def test_a_5000_node_algorithm_is_checked_in_bounded_time(tmp_path, cli):
     import time
 
-    from generator.check import CheckContext
-    from generator.loader import load_guideline
-    from generator.rules import algorithm
+    from generator.check.run import CheckContext
+    from generator.content.loader import load_guideline
+    from generator.check.rules import algorithm
 
     folder = tmp_path / "content" / "minimal"
     shutil.copytree(VALID / "minimal", folder)

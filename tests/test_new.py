@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.schema import BY_FILE
+from generator.tools.schema import BY_FILE
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ["algorithm.yaml", "guideline.yaml", "references.yaml", "statements.yaml"]

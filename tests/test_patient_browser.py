@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import load_guideline
+from generator.content.loader import load_guideline
 from generator.render import patient
 
 CHROMIUM = "/usr/bin/chromium"

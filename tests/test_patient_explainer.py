@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import tinyhtml5
 
-from generator import doi
-from generator.loader import load_guideline
+from generator.content import doi
+from generator.content.loader import load_guideline
 from generator.render import patient, patient_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "valid"

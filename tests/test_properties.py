@@ -20,10 +20,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.check import CheckContext, run_rules
+from generator.check.run import CheckContext, run_rules
 from generator.error_codes import CODES
-from generator.loader import KNOWN_FILES, load_guideline
-from generator.yaml_source import MAX_DEPTH, parse_yaml, read_text
+from generator.content.loader import KNOWN_FILES, load_guideline
+from generator.content.yaml_source import MAX_DEPTH, parse_yaml, read_text
 
 VALID = Path(__file__).parent / "fixtures" / "valid" / "minimal"
 FILES = sorted(p.name for p in VALID.iterdir())
@@ -254,7 +254,7 @@ def test_any_statement_text_is_checked_and_renders_inert(text):
     """Whatever an author writes as statement text: check locates its findings; the renderer emits no markup from it."""
     import json
 
-    from generator.markdown import render_block
+    from generator.content.markdown import render_block
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "minimal"

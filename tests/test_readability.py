@@ -1,4 +1,4 @@
-"""The reading-grade counter (generator/readability.py) and the readability and glossary rules."""
+"""The reading-grade counter (generator/check/readability.py) and the readability and glossary rules."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import socket
 
 import pytest
 
-from generator.check import CheckContext, run_rules
-from generator.loader import load_guideline
-from generator.readability import analyse, fk_grade, markdown_blocks, split_sentences, syllables, words
-from generator.rules import glossary, readability
+from generator.check.run import CheckContext, run_rules
+from generator.content.loader import load_guideline
+from generator.check.readability import analyse, fk_grade, markdown_blocks, split_sentences, syllables, words
+from generator.check.rules import glossary, readability
 
 # Syllable counts from the CMU Pronouncing Dictionary (the usual reference for English).
 CMU = {

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import doi
-from generator.check import CheckContext, run_rules
-from generator.loader import load_guideline
+from generator.content import doi
+from generator.check.run import CheckContext, run_rules
+from generator.content.loader import load_guideline
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = sorted(p for p in (ROOT / "content").iterdir() if (p / "guideline.yaml").is_file()) if (ROOT / "content").is_dir() else []

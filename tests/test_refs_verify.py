@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import refs_verify as rv
+from generator.tools import refs_verify as rv
 
 TITLE = "Local ablative therapy of oligoprogressive disease prolongs disease control"
 
@@ -452,7 +452,7 @@ _keys = st.sampled_from(["title", "subtitle", "type", "updated-by", "update-to",
 @settings(max_examples=200, derandomize=True, database=None, deadline=None)
 @given(message=st.dictionaries(_keys, _json, max_size=6), title=st.text(max_size=60))
 def test_any_work_record_is_judged_without_raising(message, title):
-    from generator.models import Reference
+    from generator.content.models import Reference
 
     ref = Reference.model_validate({"id": "a", "type": "article-journal", "title": title or "x", "DOI": "10.1000/x"})
     lookup = rv.parse_work("10.1000/x", message)

@@ -194,7 +194,7 @@ def test_pdf_renderer_serves_generated_files_and_templates():
         '<link rel="stylesheet" href="file://{}"></head>'
         '<body><img src="flowchart.svg" alt="a square"></body></html>'
     )
-    from generator.paths import TEMPLATES
+    from generator.content.paths import TEMPLATES
 
     css = TEMPLATES / "shared" / "base.css"
     pdf = render_pdf(html.format(css), files={"flowchart.svg": svg})

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 import yaml
 
-from generator.schema import BY_FILE, SCHEMAS, render, stale_schemas
+from generator.tools.schema import BY_FILE, SCHEMAS, render, stale_schemas
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_DIR = ROOT / "schemas"
@@ -130,7 +130,7 @@ def test_schema_command_writes_and_checks(cli, tmp_path):
 
 
 def test_every_field_help_reaches_a_schema():
-    from generator.schema import FIELD_HELP, generate
+    from generator.tools.schema import FIELD_HELP, generate
 
     shown = set()
     for spec in SCHEMAS:

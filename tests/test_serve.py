@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve import Preview, Runner
+from generator.build.serve import Preview, Runner
 
 FIXTURE = Path(__file__).parent / "fixtures" / "valid" / "minimal"
 CHROMIUM = "/usr/bin/chromium"

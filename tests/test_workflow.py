@@ -278,9 +278,9 @@ def test_index_step_lists_the_merged_shards_with_the_standard_library_only(tmp_p
             "clinician-protocol-pdf": {"file": "clinician-protocol.pdf"},
         }}))
     command = _run_steps()["write the index page of the built documents"]
-    assert command == "python3 -m generator.site_index build"
+    assert command == "python3 -m generator.render.site_index build"
     python = shutil.which("python3") or sys.executable  # the system Python: no project dependencies
-    result = subprocess.run([python, "-m", "generator.site_index", str(tmp_path / "build")], cwd=ROOT,
+    result = subprocess.run([python, "-m", "generator.render.site_index", str(tmp_path / "build")], cwd=ROOT,
                             capture_output=True, text=True, timeout=60, env={"PATH": os.environ.get("PATH", "")})
     assert result.returncode == 0, result.stderr
     page = (tmp_path / "build" / "index.html").read_text()
@@ -304,7 +304,7 @@ def test_pre_commit_hook_checks_the_changed_guidelines(tmp_path, manifest):
     hook = _hooks(ROOT / manifest)["guideline-check"]
     files = re.compile(hook["files"])
     assert files.search("content/minimal/statements.yaml") and files.search("content/minimal/references.json")
-    assert not files.search("README.md") and not files.search("generator/models.py")
+    assert not files.search("README.md") and not files.search("generator/content/models.py")
     assert hook["pass_filenames"] is True
     assert hook["entry"].split()[-2:] == ["guideline", "check"] or hook["entry"].endswith("guideline check")
 
@@ -331,7 +331,7 @@ def test_local_hooks_use_the_current_pre_commit_language_name():
 
 def test_local_pre_commit_schema_hook_runs_the_schema_check():
     hook = _hooks(ROOT / ".pre-commit-config.yaml")["guideline-schema"]
-    assert re.search(hook["files"], "generator/models.py")
+    assert re.search(hook["files"], "generator/content/models.py")
     result = _run_guideline(hook["entry"], ROOT)
     assert result.returncode == 0, result.stdout
 

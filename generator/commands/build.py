@@ -53,10 +53,10 @@ def register(group: click.Group) -> None:
     @click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
     def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, strict: bool, today: str | None) -> None:
         """Check, then build the documents whose inputs changed (incremental, atomic, parallel)."""
-        from generator import builder
-        from generator.check import CheckContext
-        from generator.check_cache import CheckCache
-        from generator.cli import EXIT_ERRORS, EXIT_OK, _folders, _today
+        from generator.build import engine as builder
+        from generator.check.run import CheckContext
+        from generator.build.check_cache import CheckCache
+        from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from, today_from
         from generator.diagnostics import format_diagnostics, summary_line
 
         started = time.perf_counter()
@@ -64,8 +64,8 @@ def register(group: click.Group) -> None:
             shard_spec = builder.parse_shard(shard) if shard is not None else None
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
-        folders = _folders(paths)
-        ctx = CheckContext(today=_today(today), strict=strict)
+        folders = folders_from(paths)
+        ctx = CheckContext(today=today_from(today), strict=strict)
         prepared = builder.prepare(folders, ctx, cache=CheckCache.default())
         text = format_diagnostics(prepared.diagnostics, "text")
         if text:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
 
 @click.command("diff")
@@ -22,9 +22,9 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
 
     With --since-release, each guideline is compared with its previous release tag.
     """
-    from generator.changes import ChangesError, compare, load_at_revision, previous_release
-    from generator.cli import _folders
-    from generator.loader import load_guideline
+    from generator.history.changes import ChangesError, compare, load_at_revision, previous_release
+    from generator.commands.options import folders_from
+    from generator.content.loader import load_guideline
 
     if since_release:
         rev, paths = None, args
@@ -32,7 +32,7 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
         if not args:
             raise click.UsageError("give a git revision to compare with (e.g. HEAD~1, v1.0.0), or --since-release")
         rev, paths = args[0], args[1:]
-    folders = _folders(paths)
+    folders = folders_from(paths)
     results = []
     try:
         for folder in folders:
@@ -94,7 +94,7 @@ def format_text(r: dict) -> str:
     lines = [_header(r)]
     if r.get("first_version"):
         return lines[0]
-    from generator.changes import is_empty
+    from generator.history.changes import is_empty
 
     if is_empty(r):
         lines.append("  no changes")
@@ -130,7 +130,7 @@ def format_markdown(r: dict) -> str:
         out.append(f"Version {r['to']['version']} is the first version: there is no earlier release tag.")
         return "\n".join(out)
     out.append(f"Version {r['from']['version']} (`{r['from']['revision']}`) to {r['to']['version']} ({r['to']['revision']}).")
-    from generator.changes import is_empty
+    from generator.history.changes import is_empty
 
     if is_empty(r):
         out += ["", "No changes."]

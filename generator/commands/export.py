@@ -1,4 +1,4 @@
-"""`guideline export fhir`: a FHIR R5 document Bundle per guideline (see generator/fhir_export.py)."""
+"""`guideline export fhir`: a FHIR R5 document Bundle per guideline (see generator/export/fhir.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
 
 @click.group("export")
@@ -25,13 +25,13 @@ def export_fhir(paths, out: str, today: str | None) -> None:
 
     The guideline must pass `guideline check` first: a guideline with errors is not exported.
     """
-    from generator.check import CheckContext, check_folders
-    from generator.cli import _folders, _today
+    from generator.check.run import CheckContext, check_folders
+    from generator.commands.options import folders_from, today_from
     from generator.diagnostics import format_diagnostics
-    from generator.fhir_export import ExportError, export_guideline
+    from generator.export.fhir import ExportError, export_guideline
 
-    folders = _folders(paths)
-    guidelines, diagnostics = check_folders(folders, CheckContext(today=_today(today)))
+    folders = folders_from(paths)
+    guidelines, diagnostics = check_folders(folders, CheckContext(today=today_from(today)))
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         click.echo(format_diagnostics(errors, "text"))

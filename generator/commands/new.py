@@ -24,11 +24,11 @@ def new(guideline_id: str, content_dir: Path, today: str | None) -> None:
     The new guideline passes `guideline check`; what you must still write is marked `TODO:`,
     which `guideline check --strict` refuses until it is replaced.
     """
-    from generator.cli import EXIT_USAGE, _today
-    from generator.scaffold import ScaffoldError, create
+    from generator.commands.options import EXIT_USAGE, today_from
+    from generator.tools.scaffold import ScaffoldError, create
 
     try:
-        folder = create(guideline_id, content_dir, _today(today))
+        folder = create(guideline_id, content_dir, today_from(today))
     except ScaffoldError as exc:
         click.echo(f"Error: {exc}", err=True)
         sys.exit(EXIT_USAGE)

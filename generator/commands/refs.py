@@ -33,16 +33,16 @@ def register(group: click.Group) -> None:
     def verify(paths, online, api, cache_dir, timeout, refresh, max_age, mailto, fmt) -> None:
         """Confirm each reference's DOI exists at Crossref, that its registered title matches ours,
         and that Crossref records no retraction or expression of concern."""
-        from generator import refs_verify as rv
-        from generator.cli import EXIT_ERRORS, EXIT_OK, _folders
+        from generator.tools import refs_verify as rv
+        from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from
         from generator.diagnostics import format_diagnostics
-        from generator.loader import load_guideline
+        from generator.content.loader import load_guideline
 
         api = api or rv.DEFAULT_API
         problem = rv.check_api(api)
         if problem:
             raise click.UsageError(problem)
-        folders = _folders(paths)
+        folders = folders_from(paths)
         loaded = [load_guideline(folder) for folder in folders]
         guidelines = [result.guideline for result in loaded]
         cache = rv.Cache(Path(cache_dir) if cache_dir else rv.DEFAULT_CACHE,

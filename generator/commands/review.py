@@ -7,7 +7,7 @@ import sys
 
 import click
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
 
 
 @click.command("review-report")
@@ -23,12 +23,12 @@ def review_report(paths, fmt: str, within: int, today: str | None) -> None:
     Exit status: 0 (the report is printed even when items are overdue; `guideline check` is the gate),
     1 when a guideline cannot be loaded, 2 for usage errors.
     """
-    from generator.cli import _folders, _today
-    from generator.loader import load_guideline
-    from generator.review_report import build_report, format_markdown, format_text
+    from generator.commands.options import folders_from, today_from
+    from generator.content.loader import load_guideline
+    from generator.tools.review_report import build_report, format_markdown, format_text
 
-    day = _today(today)
-    folders = _folders(paths)
+    day = today_from(today)
+    folders = folders_from(paths)
     guidelines, failed = [], []
     for folder in folders:
         g = load_guideline(folder).guideline

@@ -23,7 +23,7 @@ def schema(out: Path, check_only: bool) -> None:
     Content files point at them on their first line, e.g.
     `# yaml-language-server: $schema=../../schemas/statements.schema.json`.
     """
-    from generator.schema import stale_schemas, write_schemas
+    from generator.tools.schema import stale_schemas, write_schemas
 
     if check_only:
         stale = stale_schemas(out)

@@ -29,8 +29,8 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: str | N
     the check diagnostics (the last good documents stay); the server keeps running. Stop it
     with Ctrl-C.
     """
-    from generator.cli import EXIT_USAGE, _today
-    from generator.serve import Preview, Runner
+    from generator.commands.options import EXIT_USAGE, today_from
+    from generator.build.serve import Preview, Runner
 
     folders = [Path(p) for p in paths] or [Path("content")]
     for p in folders:
@@ -40,7 +40,7 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: str | N
     def log(message: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
 
-    preview = Preview(folders, out, html_only=not with_pdf, today=_today(today), log=log)
+    preview = Preview(folders, out, html_only=not with_pdf, today=today_from(today), log=log)
     try:
         runner = Runner(preview, host, port)
     except OSError as exc:

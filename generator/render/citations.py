@@ -11,8 +11,8 @@ import re
 
 from urllib.parse import quote
 
-from generator.doi import normalise as normalize_doi
-from generator.models import CslDate, CslName, Reference
+from generator.content.doi import normalise as normalize_doi
+from generator.content.models import CslDate, CslName, Reference
 
 MAX_AUTHORS = 6  # AMA: list all authors up to 6; with more, the first 3 followed by "et al"
 AUTHORS_BEFORE_ET_AL = 3

@@ -2,7 +2,7 @@
 
 Autoescape is on and undefined names are errors (StrictUndefined), so content is always text and a
 template typo fails the build instead of printing nothing. Author Markdown goes through the
-`markdown` / `markdown_inline` filters, which use generator.markdown (raw HTML off, safe links only).
+`markdown` / `markdown_inline` filters, which use generator.content.markdown (raw HTML off, safe links only).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
-from generator import markdown
-from generator.paths import TEMPLATES
+from generator.content import markdown
+from generator.content.paths import TEMPLATES
 
 
 class AssetError(Exception):

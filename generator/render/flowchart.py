@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from generator.loader import Guideline
-from generator.models import AlgorithmNode
+from generator.content.loader import Guideline
+from generator.content.models import AlgorithmNode
 from generator.render.environment import environment
 from generator.render.numbering import statement_numbers
 

@@ -6,8 +6,8 @@ so a marker "S4" in the flowchart is the statement printed as S4 in the protocol
 
 from __future__ import annotations
 
-from generator.loader import Guideline
-from generator.models import Statement
+from generator.content.loader import Guideline
+from generator.content.models import Statement
 
 
 def ordered_statements(g: Guideline) -> list[Statement]:

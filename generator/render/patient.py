@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import re
 
-from generator import doi
-from generator.changes import advice_change_notices
-from generator.loader import Guideline
-from generator.models import CslName, Reference
-from generator.patient_text import used_glossary
+from generator.content import doi
+from generator.history.changes import advice_change_notices
+from generator.content.loader import Guideline
+from generator.content.models import CslName, Reference
+from generator.content.patient_text import used_glossary
 from generator.render.environment import render_template
 
 TEMPLATE = "patient/explainer.html"

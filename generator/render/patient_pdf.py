@@ -6,7 +6,7 @@ page numbers, and "Draft." at the top of every page of a draft.
 
 from __future__ import annotations
 
-from generator.loader import Guideline
+from generator.content.loader import Guideline
 
 
 def view(g: Guideline) -> dict:

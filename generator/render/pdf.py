@@ -24,7 +24,7 @@ from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
-from generator.paths import TEMPLATES
+from generator.content.paths import TEMPLATES
 
 # Relative URLs in a document (e.g. <img src="flowchart.svg">) resolve against this virtual folder:
 # the build's generated files are served from memory under it, nothing is read from disk there.

@@ -8,10 +8,10 @@ fills the template. Author Markdown stays Markdown in the view and is rendered b
 
 from __future__ import annotations
 
-from generator.changes import what_changed_summary
-from generator.grading import SYSTEMS
-from generator.loader import Guideline
-from generator.models import Statement
+from generator.history.changes import what_changed_summary
+from generator.content.grading import SYSTEMS
+from generator.content.loader import Guideline
+from generator.content.models import Statement
 from generator.render import citations, flowchart
 from generator.render.environment import render_template
 from generator.render.numbering import ordered_statements, reference_numbers, statement_numbers
@@ -34,7 +34,7 @@ def _date(value) -> str | None:
 
 
 def _icd10(code: str) -> dict:
-    from generator.rules.codes import icd10_description, icd10_exists  # loads the WHO list lazily
+    from generator.content.codes import icd10_description, icd10_exists  # loads the WHO list lazily
 
     description = icd10_description(code) if icd10_exists(code) else ""
     return {"code": code, "description": description}
@@ -198,7 +198,7 @@ def view(g: Guideline) -> dict:
         "changelog": [
             {"version": e.version, "date": _date(e.date), "changes": list(e.changes)} for e in meta.changelog
         ],
-        # "What changed in this version": against the previous release tag (generator/changes.py)
+        # "What changed in this version": against the previous release tag (generator/history/changes.py)
         "what_changed": what_changed_summary(g, numbers),
     }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.loader import Guideline
+from generator.content.loader import Guideline
 from generator.render import protocol
 
 

@@ -127,8 +127,8 @@ def check_library(b: Bench, rows: list[Row]) -> None:
 
     import yaml
 
-    from generator.check import CheckContext
-    from generator.check_cache import CheckCache, check_folders_cached
+    from generator.check.run import CheckContext
+    from generator.build.check_cache import CheckCache, check_folders_cached
     from tests.bench.synthetic import make_library
 
     lib = b.work / "library"

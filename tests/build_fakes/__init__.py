@@ -12,7 +12,7 @@ import io
 import os
 import time
 
-from generator.documents import DocumentSpec
+from generator.render.documents import DocumentSpec
 
 P = "tests.build_fakes."
 

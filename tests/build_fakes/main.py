@@ -4,8 +4,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from generator import builder
-from generator.check import CheckContext
+from generator.build import engine as builder
+from generator.check.run import CheckContext
 from tests.build_fakes import DOCUMENTS
 
 out, jobs, *folders = sys.argv[1:]

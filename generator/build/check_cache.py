@@ -1,0 +1,226 @@
+"""The warm-check cache: results of loading and checking a guideline folder, keyed by file contents.
+
+A guideline folder's key is the sha256 of every file in it (path and bytes), the folder's
+location, and the generator fingerprint (the bytes of every file of the `generator` package plus
+the Python and dependency versions), so a cache entry is never trusted across generator versions
+or code edits. Two things are cached, one JSON file per guideline folder each (a new result
+replaces the old one, so the cache never grows past the library):
+
+* `check/`: the diagnostics of loading and checking (for a given `today` and `--strict`);
+* `views/`: each document's view (what the build engine hashes to decide what to rebuild), so a
+  no-op build needs neither to load the YAML nor to import the renderers.
+
+The cache lives in `.cache/guideline/` under the working directory (GUIDELINE_CACHE_DIR moves it;
+GUIDELINE_NO_CACHE=1 turns it off). It is always safe to delete.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib.util
+import json
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.build.atomic import is_temp_file, write_bytes
+from generator.diagnostics import Diagnostic, Location, Severity
+
+CACHE_FORMAT = 1
+GENERATOR_DIR = Path(__file__).resolve().parents[1]
+
+
+@functools.lru_cache(maxsize=None)
+def generator_fingerprint() -> str:
+    """A hash that changes whenever the generator could behave differently."""
+    h = hashlib.sha256()
+    h.update(f"{__version__}\0{sys.version}\0{CACHE_FORMAT}\0".encode())
+    for dist in ("pydantic", "pydantic_core", "PyYAML", "markdown-it-py", "Jinja2", "weasyprint", "graphviz-pure"):
+        try:
+            from importlib.metadata import version
+
+            h.update(f"{dist}={version(dist)}\0".encode())
+        except Exception:  # noqa: BLE001 - a missing distribution is simply not part of the key
+            h.update(f"{dist}=?\0".encode())
+    for path in sorted(GENERATOR_DIR.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file() or path.suffix == ".pyc":
+            continue
+        h.update(path.relative_to(GENERATOR_DIR).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=None)
+def module_fingerprint(module_names: tuple[str, ...]) -> str:
+    """Hash of the source of modules living outside the generator package (e.g. test doubles)."""
+    h = hashlib.sha256()
+    for name in module_names:
+        h.update(name.encode() + b"\0")
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            spec = None
+        origin = Path(spec.origin) if spec and spec.origin and spec.origin not in ("built-in", "frozen") else None
+        if origin and origin.is_file() and GENERATOR_DIR not in origin.resolve().parents:
+            h.update(hashlib.sha256(origin.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def folder_files(folder: Path) -> dict[str, str]:
+    """sha256 of every file in a guideline folder, by path relative to it."""
+    out: dict[str, str] = {}
+    folder = Path(folder)
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            p = Path(root) / name
+            if is_temp_file(p):
+                continue
+            if p.is_symlink() or not p.is_file():  # never read through a link (to /etc/passwd, /dev/zero) or a FIFO
+                out[p.relative_to(folder).as_posix()] = "link:" + os.readlink(p) if p.is_symlink() else "special"
+                continue
+            try:
+                data = p.read_bytes()
+            except OSError:
+                out[p.relative_to(folder).as_posix()] = "unreadable"
+                continue
+            out[p.relative_to(folder).as_posix()] = hashlib.sha256(data).hexdigest()
+    return out
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _diag_to_json(d: Diagnostic) -> list:
+    loc = d.location
+    return [loc.path, loc.line, loc.column, d.severity.value, d.code, d.message]
+
+
+def _diag_from_json(item: list) -> Diagnostic:
+    path, line, column, severity, code, message = item
+    return Diagnostic(Location(path, line, column), Severity(severity), code, message)
+
+
+@dataclass
+class CheckCache:
+    """One cache directory; every method tolerates a missing, corrupt or unwritable cache."""
+
+    root: Path | None
+
+    @classmethod
+    def default(cls) -> "CheckCache":
+        if os.environ.get("GUIDELINE_NO_CACHE", "").strip() not in ("", "0"):
+            return cls(None)
+        root = os.environ.get("GUIDELINE_CACHE_DIR")
+        return cls(Path(root) if root else Path.cwd() / ".cache" / "guideline")
+
+    @property
+    def enabled(self) -> bool:
+        return self.root is not None
+
+    def content_key(self, folder: Path) -> str:
+        folder = Path(folder)
+        # release tags feed the documents' "What changed in this version" (generator/history/changes.py)
+        from generator.history.git_refs import release_fingerprint
+
+        return _digest(
+            generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), folder_files(folder),
+            release_fingerprint(folder),
+        )
+
+    def _slot(self, kind: str, folder: Path) -> Path:
+        assert self.root is not None
+        name = _digest(str(Path.cwd()), str(Path(folder).resolve()))[:32]
+        return self.root / kind / f"{name}.json"
+
+    def _read(self, kind: str, folder: Path) -> dict | None:
+        if self.root is None:
+            return None
+        try:
+            data = json.loads(self._slot(kind, folder).read_bytes())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
+
+    def _write(self, kind: str, folder: Path, data: dict) -> None:
+        if self.root is None:
+            return
+        data = {"format": CACHE_FORMAT, **data}
+        try:
+            write_bytes(self._slot(kind, folder), json.dumps(data, separators=(",", ":")).encode(), sync_dir=False)
+        except OSError:
+            pass  # a cache that cannot be written is just a slower next run
+
+    # -- check results -------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_key(content_key: str, today: str, strict: bool) -> str:
+        return _digest(content_key, today, strict)
+
+    def get_check(self, folder: Path, content_key: str, today: str, strict: bool) -> tuple[str, list[Diagnostic]] | None:
+        """(guideline id, unfinalized diagnostics) of an earlier check of exactly these files."""
+        data = self._read("check", folder)
+        if not data or data.get("key") != self._check_key(content_key, today, strict):
+            return None
+        try:
+            return data["id"], [_diag_from_json(d) for d in data["diagnostics"]]
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put_check(self, folder: Path, content_key: str, today: str, strict: bool, guideline_id: str, diagnostics: list[Diagnostic]) -> None:
+        self._write(
+            "check",
+            folder,
+            {"key": self._check_key(content_key, today, strict), "id": guideline_id, "diagnostics": [_diag_to_json(d) for d in diagnostics]},
+        )
+
+    # -- document views ------------------------------------------------------------------------
+
+    @staticmethod
+    def _views_key(content_key: str, registry: str) -> str:
+        return _digest(content_key, registry)
+
+    def get_views(self, folder: Path, content_key: str, registry: str) -> dict[str, Any] | None:
+        data = self._read("views", folder)
+        if not data or data.get("key") != self._views_key(content_key, registry):
+            return None
+        views = data.get("views")
+        return views if isinstance(views, dict) else None
+
+    def put_views(self, folder: Path, content_key: str, registry: str, views: dict[str, Any]) -> None:
+        self._write("views", folder, {"key": self._views_key(content_key, registry), "views": views})
+
+
+def check_folders_cached(folders, ctx, cache: CheckCache | None = None) -> tuple[int, list[Diagnostic]]:
+    """`check.check_folders`, reusing the results of folders whose files have not changed.
+
+    Returns the number of guidelines and all diagnostics (finalized).
+    """
+    from generator.check.run import duplicate_guideline_ids, finalize, run_rules
+
+    cache = cache or CheckCache.default()
+    today = ctx.today.isoformat()
+    diagnostics: list[Diagnostic] = []
+    ids: list[tuple[Path, str]] = []
+    for folder in folders:
+        key = cache.content_key(folder) if cache.enabled else ""
+        hit = cache.get_check(folder, key, today, ctx.strict) if cache.enabled else None
+        if hit is not None:
+            diagnostics.extend(hit[1])
+            ids.append((folder, hit[0]))
+            continue
+        from generator.content.loader import load_guideline  # only on a miss: a warm check needs no pydantic
+
+        result = load_guideline(folder)
+        found = result.diagnostics + run_rules(result.guideline, ctx)
+        diagnostics.extend(found)
+        if cache.enabled:
+            cache.put_check(folder, key, today, ctx.strict, result.guideline.id, found)
+        ids.append((folder, result.guideline.id))
+    diagnostics.extend(duplicate_guideline_ids(ids))
+    return len(folders), finalize(diagnostics, ctx.strict)

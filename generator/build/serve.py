@@ -1,0 +1,357 @@
+"""`guideline serve`: a local preview that rebuilds what changed and reloads the browser.
+
+Three parts, each small:
+
+* `Watcher`    polls the guideline folders and templates/ (size + mtime, every 0.5 s; no extra
+               dependency) and says which guideline folders changed;
+* `Preview`    rebuilds those folders with the build engine (`builder.prepare` + `builder.build`,
+               which renders only the documents whose inputs changed), keeps each folder's check
+               diagnostics and build failures, and counts versions;
+* the HTTP handler serves build/<id>/ files, an index page, and `/__version`. HTML responses get a
+  small script that polls `/__version` and reloads the page after a rebuild, plus a panel with
+  the diagnostics when the content is broken. The built files on disk are never modified.
+
+The server binds 127.0.0.1 unless told otherwise and answers only requests addressed to a local
+host name (a defence against DNS rebinding). A broken file never stops it: the page shows why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import http.server
+import json
+import os
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+from generator.diagnostics import Diagnostic, format_diagnostics
+from generator.content.paths import TEMPLATES
+from generator.render.site_index import collect, render_index
+
+POLL_SECONDS = 0.5
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+VERSION_PATH = "/__version"
+
+RELOAD_SCRIPT = """<script data-guideline-preview>
+(function () {
+  var seen = %d;
+  function poll() {
+    fetch("%s", {cache: "no-store"}).then(function (r) { return r.json(); }).then(function (v) {
+      if (v.version !== seen) { location.reload(); } else { setTimeout(poll, 500); }
+    }).catch(function () { setTimeout(poll, 1000); });
+  }
+  setTimeout(poll, 500);
+})();
+</script>"""
+
+
+# --------------------------------------------------------------------------- watching
+
+
+def snapshot(paths: list[Path]) -> dict[str, tuple[int, int]]:
+    """path -> (mtime_ns, size) of every file under `paths` (folders are walked, dot-files skipped)."""
+    out: dict[str, tuple[int, int]] = {}
+    for root in paths:
+        if root.is_file():
+            st = root.stat()
+            out[str(root)] = (st.st_mtime_ns, st.st_size)
+            continue
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
+            for name in sorted(filenames):
+                if name.startswith(".") or name.endswith((".tmp", ".pyc")):
+                    continue
+                p = os.path.join(dirpath, name)
+                try:
+                    st = os.stat(p)
+                except OSError:
+                    continue
+                out[p] = (st.st_mtime_ns, st.st_size)
+    return out
+
+
+@dataclass
+class Watcher:
+    """Which guideline folders changed since the last look (templates/ changes mean all of them)."""
+
+    find_folders: Callable[[], list[Path]]
+    templates: Path | None = TEMPLATES
+    _last: dict[str, dict[str, tuple[int, int]]] = field(default_factory=dict)
+
+    def changed(self) -> tuple[list[Path], list[Path]]:
+        """(folders to rebuild, folders that disappeared)."""
+        folders = self.find_folders()
+        now = {str(f): snapshot([f]) for f in folders}
+        templates_now = snapshot([self.templates]) if self.templates and self.templates.is_dir() else {}
+        templates_changed = "__templates__" in self._last and templates_now != self._last["__templates__"]
+        rebuild = [f for f in folders if templates_changed or self._last.get(str(f)) != now[str(f)]]
+        gone = [Path(k) for k in self._last if k != "__templates__" and k not in now]
+        self._last = {**now, "__templates__": templates_now}
+        return rebuild, gone
+
+
+# --------------------------------------------------------------------------- rebuilding
+
+
+@dataclass
+class FolderState:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # documents that failed to render
+    summary: str = ""
+
+
+class Preview:
+    """The state the server shows: per guideline folder, its last check and build result."""
+
+    def __init__(self, paths: list[Path], out: Path, *, html_only: bool = True, today: dt.date | None = None,
+                 templates: Path | None = TEMPLATES, log: Callable[[str], None] = lambda _m: None):
+        self.paths = [Path(p) for p in paths]
+        self.out = Path(out)
+        self.html_only = html_only
+        self.today = today
+        self.log = log
+        self.version = 0
+        self.states: dict[str, FolderState] = {}
+        self.general_error = ""  # a problem not tied to one folder (e.g. no guideline found)
+        self.lock = threading.Lock()
+        self.changed = threading.Condition(self.lock)
+        self.watcher = Watcher(self._folders, templates)
+
+    def _folders(self) -> list[Path]:
+        from generator.content.folders import UsageError, guideline_folders
+
+        try:
+            folders = guideline_folders(self.paths)
+        except UsageError as exc:
+            self.general_error = str(exc)
+            return []
+        self.general_error = ""
+        return folders
+
+    def poll(self) -> bool:
+        """Rebuild whatever changed since the last poll; True when something was rebuilt."""
+        error_before = self.general_error
+        rebuild, gone = self.watcher.changed()
+        if not rebuild and not gone and error_before == self.general_error and self.version:
+            return False
+        new_states = {str(f): self._rebuild(f) for f in rebuild}
+        with self.changed:
+            for f in gone:
+                self.states.pop(str(f), None)
+            self.states.update(new_states)
+            self.version += 1
+            self.changed.notify_all()
+        return True
+
+    def _rebuild(self, folder: Path) -> FolderState:
+        from generator.build import engine as builder
+        from generator.check.run import CheckContext
+
+        state = FolderState()
+        started = time.perf_counter()
+        try:
+            ctx = CheckContext(today=self.today or dt.date.today())
+            prepared = builder.prepare([folder], ctx)
+            state.diagnostics = prepared.diagnostics
+            if prepared.ok and prepared.sources:
+                report = builder.build(prepared.sources, self.out, jobs=1, html_only=self.html_only)
+                state.failures = [f"{o.guideline}/{o.filename}: {o.message}" for o in report.outcomes if o.status == "failed"]
+                state.summary = report.summary()
+            else:
+                state.summary = "not built: fix the errors first"
+        except Exception as exc:  # noqa: BLE001 - the preview shows the problem and keeps serving
+            state.failures = [f"{folder}: {type(exc).__name__}: {exc}"]
+            state.summary = "build failed"
+            self.log(traceback.format_exc())
+        self.log(f"{folder.name}: {state.summary} ({time.perf_counter() - started:.2f} s)")
+        for d in state.diagnostics:
+            if d.is_error:
+                self.log(d.format_text())
+        return state
+
+    def wait_for_version(self, after: int, timeout: float) -> int:
+        """Block until the version is past `after` (or the timeout); returns the version."""
+        with self.changed:
+            self.changed.wait_for(lambda: self.version > after, timeout=timeout)
+            return self.version
+
+    # ------------------------------------------------------------------ what the pages show
+
+    def problems(self) -> tuple[list[Diagnostic], list[str]]:
+        with self.lock:
+            diags = [d for s in self.states.values() for d in s.diagnostics]
+            failures = [f for s in self.states.values() for f in s.failures]
+            if self.general_error:
+                failures = [self.general_error, *failures]
+        return diags, failures
+
+    def panel(self) -> str:
+        """The diagnostics panel (HTML), empty when there is nothing to show."""
+        diags, failures = self.problems()
+        errors = [d for d in diags if d.is_error]
+        warnings = [d for d in diags if not d.is_error]
+        if not errors and not failures and not warnings:
+            return ""
+        if errors or failures:
+            heading = f"{len(errors)} error{'s' if len(errors) != 1 else ''}" + (
+                f", {len(failures)} build failure{'s' if len(failures) != 1 else ''}" if failures else "")
+            note = "The documents below are from the last good build."
+            css = "problems"
+        else:
+            heading = f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}"
+            note = "The documents are up to date."
+            css = "problems warnings"
+        text = "\n".join(filter(None, [format_diagnostics(diags, "text"), *failures]))
+        return (
+            f'<aside class="{css}" id="guideline-preview-problems" role="alert" '
+            'style="border:2px solid #b00020;background:#fff4f4;color:#1a1a1a;padding:.5rem 1rem;margin:1rem;'
+            'font:14px/1.4 sans-serif;position:relative;z-index:2147483647">'
+            f"<h2 style=\"margin:.2rem 0;font-size:1.1rem;color:#b00020\">guideline check: {heading}</h2>"
+            f"<p style=\"margin:.2rem 0\">{note}</p>"
+            f'<pre style="white-space:pre-wrap;font-size:13px">{html.escape(text)}</pre></aside>'
+        )
+
+    def status_line(self) -> str:
+        with self.lock:
+            parts = [f"{Path(k).name}: {s.summary}" for k, s in sorted(self.states.items()) if s.summary]
+        return f'<p class="status">Preview of {html.escape(str(self.out))}/ (version {self.version}). ' + html.escape("; ".join(parts)) + "</p>"
+
+    def inject(self, page: str) -> str:
+        """The served HTML: the problems panel after <body>, the reload script before </body>."""
+        panel, script = self.panel(), RELOAD_SCRIPT % (self.version, VERSION_PATH)
+        lower = page.lower()
+        body = lower.find("<body")
+        if body >= 0 and lower.find(">", body) >= 0:
+            end = lower.find(">", body) + 1
+            page, lower = page[:end] + panel + page[end:], lower[:end] + panel.lower() + lower[end:]
+        else:
+            page, lower = panel + page, panel.lower() + lower
+        close = lower.rfind("</body>")
+        return page[:close] + script + page[close:] if close >= 0 else page + script
+
+    def index_page(self) -> str:
+        return render_index(collect(self.out), title="Guideline preview", before=self.status_line() + self.panel(),
+                            head=RELOAD_SCRIPT % (self.version, VERSION_PATH))
+
+
+# --------------------------------------------------------------------------- HTTP
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    preview: Preview  # set on the subclass made by make_server
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, directory=str(self.preview.out), **kwargs)
+
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+    def end_headers(self):
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        super().end_headers()
+
+    def _host_ok(self) -> bool:
+        """On a loopback address, answer only requests addressed to a local name (DNS rebinding)."""
+        bound = self.server.server_address[0]
+        if bound not in {"127.0.0.1", "::1"}:
+            return True
+        host = self.headers.get("Host") or ""
+        name = host[1:].split("]")[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+        return name in LOCAL_HOSTS
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):  # noqa: N802
+        self.do_GET()
+
+    def do_GET(self):  # noqa: N802
+        if not self._host_ok():
+            self._send(421, b"this preview only answers requests for localhost\n", "text/plain; charset=utf-8")
+            return
+        path = unquote(urlsplit(self.path).path)
+        if path == VERSION_PATH:
+            body = json.dumps({"version": self.preview.version}).encode()
+            self._send(200, body, "application/json")
+            return
+        if path in ("/", "/index.html"):
+            self._send(200, self.preview.index_page().encode("utf-8"), "text/html; charset=utf-8")
+            return
+        if path.endswith((".html", ".htm")):
+            target = Path(self.translate_path(self.path))
+            if target.is_file() and target.resolve().is_relative_to(self.preview.out.resolve()):
+                page = target.read_text(encoding="utf-8", errors="replace")
+                self._send(200, self.preview.inject(page).encode("utf-8"), "text/html; charset=utf-8")
+                return
+        if path.endswith("/manifest.json") or "/." in path:
+            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+            return
+        super().do_GET()
+
+
+class PreviewServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def make_server(preview: Preview, host: str = "127.0.0.1", port: int = 8000) -> PreviewServer:
+    import socket
+
+    handler = type("PreviewHandler", (_Handler,), {"preview": preview})
+    server_class = PreviewServer
+    if ":" in host:
+        server_class = type("PreviewServer6", (PreviewServer,), {"address_family": socket.AF_INET6})
+    return server_class((host, port), handler)
+
+
+class Runner:
+    """The server and the watcher, each in a thread; `stop()` ends both."""
+
+    def __init__(self, preview: Preview, host: str = "127.0.0.1", port: int = 8000, poll_seconds: float = POLL_SECONDS):
+        self.preview = preview
+        self.preview.out.mkdir(parents=True, exist_ok=True)
+        self.server = make_server(preview, host, port)
+        self.poll_seconds = poll_seconds
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}/"
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.preview.poll()
+            except Exception:  # noqa: BLE001 - never let the watcher die; show the problem instead
+                self.preview.general_error = "the preview failed to rebuild:\n" + traceback.format_exc(limit=3)
+                self.preview.log(self.preview.general_error)
+            self._stop.wait(self.poll_seconds)
+
+    def start(self) -> "Runner":
+        self.preview.poll()  # the first build happens before the first page is served
+        for target in (self.server.serve_forever, self._watch):
+            t = threading.Thread(target=target, daemon=True)
+            t.start()
+            self._threads.append(t)
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+        for t in self._threads:
+            t.join(timeout=5)

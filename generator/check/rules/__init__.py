@@ -1,0 +1,35 @@
+"""Check rules: one module per rule, each exposing `check(guideline, ctx) -> Iterable[Diagnostic]`.
+
+A rule sees the whole loaded guideline (parts that failed to load are simply absent) and yields
+diagnostics with locations; it never raises for anything in the content.
+"""
+
+from generator.check.rules import (
+    algorithm,
+    citations,
+    codes,
+    dates,
+    dois,
+    glossary,
+    grading,
+    ids,
+    placeholders,
+    readability,
+    sections,
+    text_safety,
+)
+
+ALL_RULES = [
+    ids.check,
+    sections.check,
+    citations.check,
+    dois.check,
+    grading.check,
+    algorithm.check,
+    codes.check,
+    dates.check,
+    text_safety.check,
+    placeholders.check,
+    readability.check,
+    glossary.check,
+]

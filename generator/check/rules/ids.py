@@ -1,0 +1,31 @@
+"""Ids are unique within their kind in a guideline."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from generator.diagnostics import Diagnostic
+from generator.content.loader import Guideline
+
+
+def _duplicates(items: Iterable, what: str) -> Iterator[Diagnostic]:
+    first = {}
+    for item in items:
+        if item.id in first:
+            yield Diagnostic.error(
+                item.location("id"),
+                "duplicate-id",
+                f"{what} id {item.id!r} is already used at line {first[item.id].location('id').line}",
+            )
+        else:
+            first[item.id] = item
+
+
+def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
+    yield from _duplicates(g.statements, "statement")
+    yield from _duplicates(g.references, "reference")
+    yield from _duplicates(g.nodes, "algorithm node")
+    if g.meta:
+        yield from _duplicates(g.meta.sections, "section")
+        if g.meta.patient:
+            yield from _duplicates(g.meta.patient.sections, "patient section")

@@ -1,0 +1,347 @@
+"""Load a guideline folder into typed models, collecting diagnostics instead of raising."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from generator.diagnostics import Diagnostic, Location, display_path
+from generator.content.models import (
+    AlgorithmFile,
+    AlgorithmNode,
+    ContentModel,
+    GuidelineMeta,
+    Reference,
+    ReferencesFile,
+    Statement,
+    StatementsFile,
+)
+from generator.content.yaml_source import SourceMap, YamlDocument, parse_yaml, read_text
+
+GUIDELINE_FILE = "guideline.yaml"
+STATEMENTS_FILE = "statements.yaml"
+ALGORITHM_FILE = "algorithm.yaml"
+REFERENCE_FILES = ("references.yaml", "references.json")
+KNOWN_FILES = (GUIDELINE_FILE, STATEMENTS_FILE, ALGORITHM_FILE, *REFERENCE_FILES)
+
+
+@dataclass
+class Guideline:
+    """A loaded guideline. Parts that failed to load are None / missing; diagnostics say why."""
+
+    folder: Path
+    meta: GuidelineMeta | None = None
+    statements: list[Statement] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    algorithm: AlgorithmFile | None = None
+    nodes: list[AlgorithmNode] = field(default_factory=list)
+    sources: dict[str, SourceMap] = field(default_factory=dict)  # file name -> source map
+    paths: dict[str, str] = field(default_factory=dict)  # file name -> displayed path
+    file_hashes: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
+    texts: dict[str, str] = field(default_factory=dict)  # file name -> its text, as read
+    # Ids written in the files, including those of items that failed validation: rules use them
+    # so that one broken statement does not also produce "unknown statement" errors elsewhere.
+    declared_ids: dict[str, set[str]] = field(default_factory=dict)
+    complete: bool = True  # False when any file or item failed to load
+
+    @property
+    def id(self) -> str:
+        return self.meta.id if self.meta else self.folder.name
+
+    def known_ids(self, kind: str) -> set[str]:
+        """Ids of `kind` ("statements", "references", "nodes") as written, valid or not."""
+        return self.declared_ids.get(kind, set())
+
+    @property
+    def statements_by_id(self) -> dict[str, Statement]:
+        return {s.id: s for s in self.statements}
+
+    @property
+    def references_by_id(self) -> dict[str, Reference]:
+        return {r.id: r for r in self.references}
+
+    @property
+    def nodes_by_id(self) -> dict[str, AlgorithmNode]:
+        return {n.id: n for n in self.nodes}
+
+
+@dataclass
+class LoadResult:
+    guideline: Guideline
+    diagnostics: list[Diagnostic]
+
+
+def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
+    """Load every file of one guideline folder. Never raises for anything in the content."""
+    folder = Path(folder)
+    g = Guideline(folder=folder)
+    diags: list[Diagnostic] = []
+
+    def read(name: str, required: bool = True) -> YamlDocument | None:
+        path = folder / name
+        shown = display_path(path, base)
+        g.paths[name] = shown
+        if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
+            diags.append(
+                Diagnostic.error(
+                    Location(shown), "symlink-outside", f"{name} is a symbolic link to a file outside the guideline folder"
+                )
+            )
+            g.complete = False
+            return None
+        if not path.is_file():
+            if required:
+                diags.append(Diagnostic.error(Location(shown), "missing-file", f"guideline folder has no {name}"))
+                g.complete = False
+            return None
+        text, file_diags = read_text(path, shown)
+        if text is not None:
+            g.texts[name] = text
+            g.file_hashes[name] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            doc, parse_diags = _json_problem(text, shown) if name.endswith(".json") else (None, [])
+            if not parse_diags:  # JSON is YAML, parsed as such for the line of every value
+                doc, parse_diags = parse_yaml(text, shown)
+            file_diags += parse_diags
+        else:
+            doc = None
+        diags.extend(file_diags)
+        if doc is None:
+            g.complete = False
+            return None
+        g.sources[name] = doc.source
+        return doc
+
+    meta_doc = read(GUIDELINE_FILE)
+    if meta_doc is not None:
+        g.meta = _validate(GuidelineMeta, meta_doc.data, meta_doc.source, (), diags)
+        if g.meta is None:
+            g.complete = False
+
+    stmt_doc = read(STATEMENTS_FILE)
+    if stmt_doc is not None:
+        g.statements = _validate_list(StatementsFile, "statements", Statement, stmt_doc, diags, g)
+
+    ref_name = next((n for n in REFERENCE_FILES if (folder / n).is_file()), REFERENCE_FILES[0])
+    if all((folder / n).is_file() for n in REFERENCE_FILES):
+        diags.append(
+            Diagnostic.error(
+                Location(display_path(folder / REFERENCE_FILES[1], base)),
+                "duplicate-file",
+                f"both {REFERENCE_FILES[0]} and {REFERENCE_FILES[1]} exist; keep one",
+            )
+        )
+    ref_doc = read(ref_name)
+    if ref_doc is not None:
+        data = ref_doc.data
+        if isinstance(data, list):  # CSL-JSON is a bare array; CSL-YAML has `references:`
+            data = {"references": data}
+            ref_doc = YamlDocument(data, _shift(ref_doc.source, ("references",)))
+        g.references = _validate_list(ReferencesFile, "references", Reference, ref_doc, diags, g)
+
+    algo_doc = read(ALGORITHM_FILE)
+    if algo_doc is not None:
+        g.algorithm = _validate(AlgorithmFile, algo_doc.data, algo_doc.source, (), diags)
+        if g.algorithm is None:
+            g.complete = False
+        else:
+            g.nodes = _validate_items(AlgorithmNode, g.algorithm.nodes, algo_doc.source, ("nodes",), diags, g)
+
+    if folder.is_dir():
+        for extra in sorted(folder.iterdir()):
+            if extra.suffix in (".yaml", ".yml", ".json") and extra.name not in KNOWN_FILES:
+                close = difflib.get_close_matches(extra.name, KNOWN_FILES, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                diags.append(
+                    Diagnostic.warning(
+                        Location(display_path(extra, base)),
+                        "unknown-file",
+                        f"{extra.name} is not a guideline file and is ignored{hint}",
+                    )
+                )
+    return LoadResult(g, diags)
+
+
+def _json_problem(text: str, shown: str) -> tuple[None, list[Diagnostic]]:
+    """CSL-JSON must be strict JSON (what Zotero and citeproc read): no comments, no trailing commas."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Diagnostic.error(Location(shown, exc.lineno, exc.colno), "json-syntax", f"invalid JSON: {exc.msg}")]
+    except RecursionError:
+        return None, [Diagnostic.error(Location(shown, 1, 1), "yaml-too-deep", "JSON nesting is too deep")]
+    return None, []
+
+
+def _shift(source: SourceMap, prefix: tuple) -> SourceMap:
+    shifted = SourceMap(source.path, text=source.text)
+    shifted.values = {prefix + k: v for k, v in source.values.items()}
+    shifted.keys = {prefix + k: v for k, v in source.keys.items()}
+    shifted.values[()] = source.values.get((), None) or next(iter(source.values.values()))
+    return shifted
+
+
+def _validate_list(file_model, list_field: str, item_model, doc: YamlDocument, diags, g: Guideline) -> list:
+    container = _validate(file_model, doc.data, doc.source, (), diags)
+    if container is None:
+        g.complete = False
+        return []
+    return _validate_items(item_model, getattr(container, list_field), doc.source, (list_field,), diags, g)
+
+
+def _validate_items(item_model, items: list, source: SourceMap, base: tuple, diags, g: Guideline) -> list:
+    """Validate list items one by one, so that one bad item does not hide the problems of the others."""
+    out = []
+    kind = base[0] if base else ""
+    declared = g.declared_ids.setdefault(str(kind), set())
+    for index, item in enumerate(items):
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            declared.add(item["id"])
+        obj = _validate(item_model, item, source, base + (index,), diags)
+        if obj is None:
+            g.complete = False
+        else:
+            out.append(obj)
+    return out
+
+
+def _validate(model: type[ContentModel], data: Any, source: SourceMap, base: tuple, diags: list) -> Any:
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        diags.extend(_diagnostics_from(exc, model, source, base))
+        return None
+    attach_locations(obj, source, base)
+    return obj
+
+
+def attach_locations(obj: ContentModel, source: SourceMap, path: tuple) -> None:
+    """Record on `obj` (and everything inside it) which file and place it came from."""
+    obj.__pydantic_private__["_where"] = (source, path)  # direct: skips pydantic's __setattr__ checks
+    fields = type(obj).model_fields
+    for name, value in obj.__dict__.items():
+        if isinstance(value, ContentModel):
+            info = fields[name]
+            attach_locations(value, source, path + (info.alias or name,))
+        elif isinstance(value, list) and value and isinstance(value[0], ContentModel):
+            info = fields[name]
+            key = path + (info.alias or name,)
+            for i, item in enumerate(value):
+                if isinstance(item, ContentModel):
+                    attach_locations(item, source, key + (i,))
+
+
+# --------------------------------------------------------------------------- validation errors
+
+
+_ID_FIELDS = {"id", "key", "section", "to", "next", "statements", "also_based_on"}
+
+
+def _diagnostics_from(exc: ValidationError, model: type[BaseModel], source: SourceMap, base: tuple) -> list[Diagnostic]:
+    out = []
+    seen: set[tuple] = set()
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        full = base + loc
+        kind = err["type"]
+        if (full, kind) in seen:
+            continue
+        seen.add((full, kind))
+        field_name = next((p for p in reversed(loc) if isinstance(p, str)), "")
+        if kind == "extra_forbidden":
+            allowed = _allowed_fields(model, loc[:-1])
+            name = str(loc[-1])
+            close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else (f"; expected one of: {', '.join(sorted(allowed))}" if allowed else "")
+            out.append(Diagnostic.error(source.location(full, key=True), "unknown-field", f"unknown field {name!r}{hint}"))
+        elif kind == "missing":
+            where = _describe(base + loc[:-1])
+            out.append(
+                Diagnostic.error(
+                    source.location(full[:-1]),
+                    "missing-field",
+                    f"missing required field {str(loc[-1])!r}{where}",
+                )
+            )
+        elif kind == "string_pattern_mismatch" and field_name in _ID_FIELDS:
+            out.append(
+                Diagnostic.error(
+                    source.location(full),
+                    "invalid-id",
+                    f"{err.get('input')!r} is not a valid id: use lowercase letters, digits and hyphens "
+                    "(starting with a letter or digit)",
+                )
+            )
+        elif kind == "string_pattern_mismatch" and field_name == "version":
+            out.append(
+                Diagnostic.error(
+                    source.location(full),
+                    "invalid-version",
+                    f"{err.get('input')!r} is not a semantic version like 1.0.0",
+                )
+            )
+        else:
+            code = "wrong-type" if kind.endswith("_type") or kind in {"date_from_datetime_parsing", "date_parsing"} else "invalid-value"
+            message = err["msg"]
+            inp = err.get("input")
+            if kind == "model_type":
+                message = "expected a mapping of fields (key: value lines)"
+            if kind == "string_type" and isinstance(inp, (int, float, bool)):
+                message += f" (got {inp!r}; put it in quotes)"
+            elif kind in {"string_type", "list_type", "dict_type", "model_type"}:
+                message += f" (got {_kind_of(inp)})"
+            out.append(Diagnostic.error(source.location(full), code, f"{field_name}: {message}" if field_name else message))
+    return out
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "text"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _describe(path: tuple) -> str:
+    if not path:
+        return ""
+    parts = [f"[{p}]" if isinstance(p, int) else p for p in path]
+    return " in " + ".".join(str(p) for p in parts).replace(".[", "[")
+
+
+def _allowed_fields(model: type[BaseModel], loc: tuple) -> list[str]:
+    cls: Any = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)):
+            return []
+        info = next((f for n, f in cls.model_fields.items() if (f.alias or n) == part), None)
+        if info is None:
+            return []
+        cls = _model_in(info.annotation)
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return [f.alias or n for n, f in cls.model_fields.items()]
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+

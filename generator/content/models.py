@@ -1,0 +1,294 @@
+"""The content model: one pydantic class per thing an author writes.
+
+Field names are what authors type (CSL's hyphenated names included, via aliases). Every model
+object remembers where it was written: `obj.location()` for itself, `obj.location("field")` for
+one of its fields. Cross-file rules (do citation keys resolve? is the algorithm a valid graph?)
+are not here: they live in `generator.check.rules`, one module per rule.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
+
+from generator.diagnostics import Location
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+Text = Annotated[str, StringConstraints(min_length=1)]
+SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
+
+
+class ContentModel(BaseModel):
+    """Base for every content object: unknown fields are errors, and each object knows its source location."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=False, frozen=False)
+
+    # (SourceMap, path): set by the loader. One private attribute, and locations computed on demand:
+    # pydantic initialises private attributes for every instance, and most locations are never asked for.
+    _where: Any = PrivateAttr(default=None)
+
+    def location(self, field: str | None = None) -> Location:
+        """Where this object (or one of its fields) was written; its parent's place if the field is absent."""
+        where = self._where
+        if where is None:
+            return Location("<unknown>")
+        source, path = where
+        if field is not None:
+            info = type(self).model_fields.get(field)
+            field_path = path + ((info.alias or field) if info is not None else field,)
+            if field_path in source.values:
+                return source.location(field_path)
+        return source.location(path)
+
+    def text_location(self, field: str, offset: int) -> Location:
+        """The location of character `offset` inside the string field `field`."""
+        value = getattr(self, field, None)
+        if self._where is None or not isinstance(value, str):
+            return self.location(field)
+        source, path = self._where
+        info = type(self).model_fields[field]
+        return source.text_location(path + (info.alias or field,), offset, value)
+
+
+# --------------------------------------------------------------------------- guideline.yaml
+
+
+class Dates(ContentModel):
+    effective: dt.date
+    review_by: dt.date
+    last_reviewed: dt.date | None = None
+
+
+class Codes(ContentModel):
+    icd10: list[Text] = Field(default_factory=list)
+    icd11: list[Text] = Field(default_factory=list)
+
+
+class Scope(ContentModel):
+    population: Text
+    setting: Text
+    out_of_scope: list[Text] = Field(default_factory=list)
+
+
+class Author(ContentModel):
+    role: Text
+    responsibility: Literal["author", "reviewer", "approver"] = "approver"
+    name: Text | None = None
+    organisation: Text | None = None
+    signed_off: dt.date | None = None
+
+
+class ChangelogEntry(ContentModel):
+    version: Annotated[str, StringConstraints(pattern=SEMVER_PATTERN)]
+    date: dt.date
+    changes: list[Text] = Field(min_length=1)
+
+
+class Section(ContentModel):
+    id: Slug
+    title: Text
+    intro: Text | None = None
+
+
+class PatientSection(ContentModel):
+    id: Slug
+    title: Text
+
+
+class GlossaryEntry(ContentModel):
+    term: Text
+    definition: Text
+    aliases: list[Text] = Field(default_factory=list)
+
+
+class PatientQuestion(ContentModel):
+    text: Text
+    statements: list[Slug] = Field(min_length=1)
+
+
+class PatientSettings(ContentModel):
+    title: Text
+    reading_grade_max: float = Field(default=8.0, gt=0, le=20)
+    long_sentence_words: int = Field(default=25, ge=5, le=200)
+    sections: list[PatientSection] = Field(min_length=1)
+    glossary: list[GlossaryEntry] = Field(default_factory=list)
+    jargon: list[Text] = Field(default_factory=list)
+    questions: list[PatientQuestion] = Field(default_factory=list)
+
+
+class OutputSettings(ContentModel):
+    page_size: Literal["A4", "letter", "A5"] = "A4"
+
+
+class GuidelineMeta(ContentModel):
+    id: Slug
+    title: Text
+    short_title: Text | None = None
+    version: Annotated[str, StringConstraints(pattern=SEMVER_PATTERN)]
+    status: Literal["draft", "published", "retired"]
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en"
+    dates: Dates
+    codes: Codes = Field(default_factory=Codes)
+    grading: Literal["esmo", "grade"]
+    scope: Scope
+    summary: Text | None = None
+    authors: list[Author] = Field(min_length=1)
+    changelog: list[ChangelogEntry] = Field(default_factory=list)
+    sections: list[Section] = Field(min_length=1)
+    patient: PatientSettings | None = None
+    output: OutputSettings = Field(default_factory=OutputSettings)
+    keywords: list[Text] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- statements.yaml
+
+
+class Citation(ContentModel):
+    key: Slug
+    locator: Text | None = None
+    quote: Text | None = None
+
+
+class Grade(ContentModel):
+    level: Text
+    strength: Text
+
+
+class StudySummary(ContentModel):
+    """One row of the evidence-summary table."""
+
+    study: Text
+    design: Text
+    participants: Text
+    result: Text
+
+
+class PatientText(ContentModel):
+    section: Slug
+    text: Text
+    also_based_on: list[Slug] = Field(default_factory=list)
+
+
+StatementKind = Literal["definition", "background", "recommendation", "good-practice", "evidence"]
+
+
+class Statement(ContentModel):
+    id: Slug
+    kind: StatementKind
+    section: Slug
+    title: Text | None = None
+    text: Text
+    citations: list[Citation] = Field(default_factory=list)
+    grade: Grade | None = None
+    study: StudySummary | None = None
+    patient: PatientText | None = None
+    last_reviewed: dt.date | None = None
+    review_due: dt.date | None = None
+
+    @field_validator("citations", mode="before")
+    @classmethod
+    def _keys_as_citations(cls, value: Any) -> Any:
+        """`- weickhardt2012` is shorthand for `- key: weickhardt2012`."""
+        if isinstance(value, list):
+            return [{"key": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @property
+    def citation_keys(self) -> list[str]:
+        return [c.key for c in self.citations]
+
+
+class StatementsFile(ContentModel):
+    statements: list[Any] = Field(min_length=1)  # items are validated one by one (see loader)
+
+
+# --------------------------------------------------------------------------- references (CSL)
+
+
+class CslName(ContentModel):
+    family: Text | None = None
+    given: Text | None = None
+    literal: Text | None = None
+    suffix: Text | None = None
+    dropping_particle: Text | None = Field(default=None, alias="dropping-particle")
+    non_dropping_particle: Text | None = Field(default=None, alias="non-dropping-particle")
+
+
+class CslDate(ContentModel):
+    date_parts: list[list[int | str]] | None = Field(default=None, alias="date-parts")
+    literal: Text | None = None
+    raw: Text | None = None
+
+
+StrOrInt = Annotated[str, StringConstraints(min_length=1)] | int
+
+
+class Reference(ContentModel):
+    """A CSL-JSON / CSL-YAML item (the format Zotero, Pandoc and citeproc speak)."""
+
+    id: Slug
+    type: Text
+    title: Text
+    DOI: Text
+    author: list[CslName] = Field(default_factory=list)
+    editor: list[CslName] = Field(default_factory=list)
+    container_title: Text | None = Field(default=None, alias="container-title")
+    container_title_short: Text | None = Field(default=None, alias="container-title-short")
+    collection_title: Text | None = Field(default=None, alias="collection-title")
+    publisher: Text | None = None
+    issued: CslDate | None = None
+    accessed: CslDate | None = None
+    volume: StrOrInt | None = None
+    issue: StrOrInt | None = None
+    page: StrOrInt | None = None
+    number: StrOrInt | None = None
+    PMID: StrOrInt | None = None
+    PMCID: Text | None = None
+    ISSN: Text | None = None
+    URL: Text | None = None
+    language: Text | None = None
+    abstract: Text | None = None
+    note: Text | None = None
+    # Not CSL: a warning a committee must see wherever the reference is cited
+    # (a retraction, an expression of concern, a correction).
+    caution: Text | None = None
+
+
+# --------------------------------------------------------------------------- algorithm.yaml
+
+
+class Branch(ContentModel):
+    label: Text
+    to: Slug
+    loop: bool = False  # an intended back-edge (e.g. follow-up -> restaging); other cycles are errors
+
+
+class AlgorithmNode(ContentModel):
+    id: Slug
+    kind: Literal["start", "decision", "action", "end"]
+    label: Text
+    detail: Text | None = None
+    statements: list[Slug] = Field(default_factory=list)
+    next: Slug | None = None
+    branches: list[Branch] = Field(default_factory=list)
+
+    def edges(self) -> list[tuple[str, str | None, bool]]:
+        """Outgoing edges as (target, label, is_declared_loop)."""
+        if self.kind == "decision":
+            return [(b.to, b.label, b.loop) for b in self.branches]
+        if self.next:
+            return [(self.next, None, False)]
+        return []
+
+
+class AlgorithmFile(ContentModel):
+    title: Text
+    description: Text
+    nodes: list[Any] = Field(min_length=1)  # validated one by one (see loader)
+
+
+class ReferencesFile(ContentModel):
+    references: list[Any] = Field(min_length=1)

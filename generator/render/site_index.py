@@ -1,0 +1,145 @@
+"""The index page of a build folder: every guideline and its documents, one link each.
+
+Used by `guideline serve` (the preview's home page) and by CI, which writes build/index.html
+before publishing build/ to GitHub Pages: `python -m generator.render.site_index build`.
+Standard library only, so the CI step needs no virtual environment.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+INDEX = "index.html"
+MANIFEST = "manifest.json"
+_TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
+_KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON"}
+
+
+@dataclass
+class Document:
+    filename: str
+    size: int
+
+    @property
+    def label(self) -> str:
+        stem, ext = os.path.splitext(self.filename)
+        return f"{stem.replace('-', ' ').capitalize()} ({_KINDS.get(ext, ext.lstrip('.').upper())})"
+
+
+@dataclass
+class Entry:
+    id: str
+    title: str
+    documents: list[Document] = field(default_factory=list)
+
+
+def _title_of(folder: Path) -> str | None:
+    for page in sorted(folder.glob("*.html")):
+        try:
+            head = page.read_text(encoding="utf-8", errors="replace")[:8192]
+        except OSError:
+            continue
+        m = _TITLE.search(head)
+        if m and m.group(1).strip():
+            return html.unescape(" ".join(m.group(1).split()))
+    return None
+
+
+def collect(build_dir: Path) -> list[Entry]:
+    """The guidelines built into build_dir (folders holding a manifest.json), sorted by id."""
+    entries = []
+    build_dir = Path(build_dir)
+    if not build_dir.is_dir():
+        return entries
+    for folder in sorted(p for p in build_dir.iterdir() if p.is_dir() and _SLUG.match(p.name)):
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            outputs = manifest.get("outputs", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        files = sorted({o.get("file") for o in outputs.values() if isinstance(o, dict) and isinstance(o.get("file"), str)})
+        docs = [Document(f, (folder / f).stat().st_size) for f in files if "/" not in f and (folder / f).is_file()]
+        entries.append(Entry(folder.name, _title_of(folder) or folder.name, docs))
+    return entries
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+STYLE = """
+body{font:16px/1.5 "DejaVu Sans",system-ui,sans-serif;max-width:48rem;margin:2rem auto;padding:0 1rem;color:#1a1a1a}
+h1{font-size:1.6rem}h2{font-size:1.2rem;margin-bottom:.2rem}.id{color:#555;font-size:.9rem;margin-top:0}
+ul{padding-left:1.2rem}.size{color:#555;font-size:.85rem}
+.problems{border:2px solid #b00020;background:#fff4f4;padding:.5rem 1rem;margin:1rem 0}
+.problems h2{color:#b00020}.problems pre{white-space:pre-wrap;font-size:.85rem}
+.status{color:#555;font-size:.9rem}
+"""
+
+
+def render_index(entries: list[Entry], *, title: str = "Guidelines", before: str = "", head: str = "") -> str:
+    """The index page. `before` is trusted HTML placed above the list (the preview's status panel)."""
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>",
+        f"<style>{STYLE}</style>",
+        head,
+        "</head>",
+        "<body>",
+        f"<h1>{html.escape(title)}</h1>",
+        before,
+    ]
+    if not entries:
+        parts.append("<p>No guideline has been built yet.</p>")
+    for e in entries:
+        parts.append(f'<section id="{html.escape(e.id)}">')
+        parts.append(f"<h2>{html.escape(e.title)}</h2>")
+        parts.append(f'<p class="id">{html.escape(e.id)}</p>')
+        parts.append("<ul>")
+        for d in e.documents:
+            href = html.escape(f"{e.id}/{d.filename}")
+            parts.append(f'<li><a href="{href}">{html.escape(d.label)}</a> <span class="size">{_size(d.size)}</span></li>')
+        parts.append("</ul>")
+        parts.append("</section>")
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(p for p in parts if p)
+
+
+def write_index(build_dir: Path) -> Path:
+    """Write build_dir/index.html (atomically) and return its path."""
+    build_dir = Path(build_dir)
+    target = build_dir / INDEX
+    tmp = build_dir / f".{INDEX}.tmp"
+    tmp.write_text(render_index(collect(build_dir)), encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1 or args[0].startswith("-"):
+        print("usage: python -m generator.render.site_index BUILD-DIR", file=sys.stderr)
+        return 2
+    build_dir = Path(args[0])
+    if not build_dir.is_dir():
+        print(f"error: {build_dir}: no such folder", file=sys.stderr)
+        return 2
+    target = write_index(build_dir)
+    n = len(collect(build_dir))
+    print(f"wrote {target} ({n} guideline{'s' if n != 1 else ''})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

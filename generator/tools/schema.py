@@ -1,0 +1,198 @@
+"""JSON Schema for every content file, generated from the pydantic models (for editors).
+
+The schemas are committed under schemas/ and each content file names its schema on its first line
+(`# yaml-language-server: $schema=../../schemas/statements.schema.json`), so VS Code (Red Hat's YAML
+extension) and other editors complete field names and flag mistakes while authors type. The models
+stay the single source of truth: `guideline schema` regenerates the files and a test fails when the
+committed ones fall behind.
+
+The file models validate their list items one by one (`list[Any]`, see loader.py) so that one bad
+item does not hide the others; the schemas spell the items out instead.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from generator.content.loader import ALGORITHM_FILE, GUIDELINE_FILE, STATEMENTS_FILE
+from generator.content.models import (
+    SLUG_PATTERN,
+    AlgorithmFile,
+    AlgorithmNode,
+    GuidelineMeta,
+    Reference,
+    ReferencesFile,
+    Statement,
+    StatementsFile,
+)
+
+JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_DIR = Path("schemas")
+
+
+# The file models with their items typed (schema generation only; never used to load content).
+class _StatementsFile(StatementsFile):
+    statements: list[Statement] = Field(min_length=1)
+
+
+class _ReferencesFile(ReferencesFile):
+    references: list[Reference] = Field(min_length=1)
+
+
+class _AlgorithmFile(AlgorithmFile):
+    nodes: list[AlgorithmNode] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class SchemaSpec:
+    name: str  # schemas/<name>.schema.json
+    files: str  # the content files it describes
+    model: type[BaseModel]
+    description: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.schema.json"
+
+    def modeline(self, depth: int = 2) -> str:
+        """The first line of a content file `depth` folders below the project root."""
+        return f"# yaml-language-server: $schema={'../' * depth}schemas/{self.filename}"
+
+
+SCHEMAS: tuple[SchemaSpec, ...] = (
+    SchemaSpec("guideline", GUIDELINE_FILE, GuidelineMeta, "A guideline's metadata: content/<guideline-id>/guideline.yaml."),
+    SchemaSpec("statements", STATEMENTS_FILE, _StatementsFile, "The clinical statements: content/<guideline-id>/statements.yaml."),
+    SchemaSpec(
+        "references",
+        "references.yaml, references.json",
+        _ReferencesFile,
+        "The bibliography as CSL-YAML (`references:` list) or CSL-JSON (a bare array): "
+        "content/<guideline-id>/references.yaml or references.json.",
+    ),
+    SchemaSpec("algorithm", ALGORITHM_FILE, _AlgorithmFile, "The treatment algorithm: content/<guideline-id>/algorithm.yaml."),
+)
+
+BY_FILE = {f.strip(): spec for spec in SCHEMAS for f in spec.files.split(",")}
+
+# What an editor shows when hovering a field (model name -> field -> help). Fields not listed
+# still complete and validate; these are the ones authors most often ask about.
+FIELD_HELP: dict[str, dict[str, str]] = {
+    "GuidelineMeta": {
+        "id": "The guideline's stable id (lowercase letters, digits, hyphens): the folder and build/<id>/ name.",
+        "version": "Semantic version MAJOR.MINOR.PATCH; every version needs a changelog entry.",
+        "status": "draft (work in progress), published (in clinical use: an overdue review is an error) or retired.",
+        "grading": "The grading system of every recommendation: esmo (levels I-V, grades A-E) or grade (GRADE).",
+        "sections": "The chapters of the clinician protocol, in order; statements name their section by id.",
+        "patient": "Settings of the patient explainer; leave out for a clinician-only guideline.",
+        "changelog": "One entry per version, newest first.",
+    },
+    "Dates": {
+        "effective": "The date this version takes effect (YYYY-MM-DD).",
+        "review_by": "The date by which the guideline must be reviewed again (YYYY-MM-DD).",
+    },
+    "Codes": {
+        "icd10": "ICD-10 codes, checked against the WHO list, e.g. C78.0.",
+        "icd11": "ICD-11 codes, e.g. 2D70.",
+    },
+    "Statement": {
+        "id": "A stable id, unique in the guideline; the algorithm and patient questions refer to it.",
+        "kind": "definition, background, recommendation, good-practice or evidence.",
+        "section": "The id of a section declared in guideline.yaml.",
+        "text": "The clinician text, in Markdown.",
+        "citations": "At least one reference id (`- smith2020`), or {key, locator, quote}.",
+        "grade": "Recommendations only: {level, strength} from the declared grading system.",
+        "patient": "Optional plain-language text for the patient explainer.",
+        "study": "Evidence statements: one row of the evidence-summary table.",
+    },
+    "Citation": {
+        "key": "The id of a reference in references.yaml.",
+        "locator": "Where in the source, e.g. table 2 or p. 1809.",
+        "quote": "A short quotation from the source that supports the statement.",
+    },
+    "PatientText": {
+        "section": "The id of a patient section declared under patient.sections in guideline.yaml.",
+        "also_based_on": "Other statement ids this patient text rests on.",
+    },
+    "Reference": {
+        "id": "The key statements cite this reference by.",
+        "DOI": "The DOI, e.g. 10.1200/JCO.2017.75.3909 (https://doi.org/... and doi: forms are accepted).",
+        "type": "The CSL item type, e.g. article-journal, book, chapter, report.",
+        "caution": "Not CSL: a warning shown wherever the reference is cited (a retraction, a correction).",
+    },
+    "AlgorithmNode": {
+        "kind": "start (exactly one), decision (two or more branches), action, or end.",
+        "statements": "The ids of the statements this node rests on (at least one).",
+        "next": "The node that follows a start or action node.",
+        "branches": "A decision's labelled branches: {label, to}.",
+    },
+    "Branch": {
+        "loop": "true for an intended back-edge (e.g. follow-up -> restaging); other cycles are errors.",
+    },
+}
+
+
+def generate(spec: SchemaSpec) -> dict[str, Any]:
+    """The JSON Schema (a dict) for one content file type."""
+    schema = spec.model.model_json_schema(by_alias=True, mode="validation")
+    defs = schema.get("$defs", {})
+    for model_name, help_by_field in FIELD_HELP.items():
+        target = schema if model_name == spec.model.__name__ else defs.get(model_name)
+        for name, text in help_by_field.items():
+            if target is not None and name in target.get("properties", {}):
+                target["properties"][name]["description"] = text
+    # A citation may be written as a bare reference key (`- yu2013`); see Statement._keys_as_citations.
+    citation_items = defs.get("Statement", {}).get("properties", {}).get("citations", {}).get("items")
+    if citation_items == {"$ref": "#/$defs/Citation"}:
+        defs["Statement"]["properties"]["citations"]["items"] = {
+            "anyOf": [{"type": "string", "pattern": SLUG_PATTERN, "description": "A reference key."}, citation_items]
+        }
+    if spec.name == "references":
+        # CSL-JSON is a bare array of items; CSL-YAML wraps it in `references:`.
+        file_schema = {k: v for k, v in schema.items() if k != "$defs"}
+        schema = {
+            "anyOf": [file_schema, {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/Reference"}}],
+            "$defs": defs,
+        }
+    schema.pop("title", None)
+    schema.pop("description", None)
+    return {
+        "$schema": JSON_SCHEMA_DIALECT,
+        "title": spec.files,
+        "description": spec.description,
+        **schema,
+    }
+
+
+def render(spec: SchemaSpec) -> str:
+    """The schema file's text: deterministic (sorted keys, two-space indent, trailing newline)."""
+    return json.dumps(generate(spec), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_schemas(out: Path) -> list[tuple[Path, bool]]:
+    """Write every schema into `out`; returns (path, changed) per file. Unchanged files are not touched."""
+    out.mkdir(parents=True, exist_ok=True)
+    results = []
+    for spec in SCHEMAS:
+        path = out / spec.filename
+        text = render(spec)
+        changed = not path.is_file() or path.read_text(encoding="utf-8") != text
+        if changed:
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(text, encoding="utf-8")
+            tmp.replace(path)
+        results.append((path, changed))
+    return results
+
+
+def stale_schemas(out: Path) -> list[Path]:
+    """Schema files in `out` that are missing or differ from a fresh generation."""
+    return [
+        out / spec.filename
+        for spec in SCHEMAS
+        if not (out / spec.filename).is_file() or (out / spec.filename).read_text(encoding="utf-8") != render(spec)
+    ]
