@@ -57,14 +57,14 @@ class ContentModel(BaseModel):
 
 
 class Dates(ContentModel):
-    effective: dt.date
-    review_by: dt.date
+    effective: dt.date = Field(description="The date this version takes effect (YYYY-MM-DD).")
+    review_by: dt.date = Field(description="The date by which the guideline must be reviewed again (YYYY-MM-DD).")
     last_reviewed: dt.date | None = None
 
 
 class Codes(ContentModel):
-    icd10: list[Text] = Field(default_factory=list)
-    icd11: list[Text] = Field(default_factory=list)
+    icd10: list[Text] = Field(default_factory=list, description="ICD-10 codes, checked against the WHO list, e.g. C78.0.")
+    icd11: list[Text] = Field(default_factory=list, description="ICD-11 codes, e.g. 2D70.")
 
 
 class Scope(ContentModel):
@@ -124,21 +124,21 @@ class OutputSettings(ContentModel):
 
 
 class GuidelineMeta(ContentModel):
-    id: Slug
+    id: Slug = Field(description="The guideline's stable id (lowercase letters, digits, hyphens): the folder and build/<id>/ name.")
     title: Text
     short_title: Text | None = None
-    version: Annotated[str, StringConstraints(pattern=SEMVER_PATTERN)]
-    status: Literal["draft", "published", "retired"]
+    version: Annotated[str, StringConstraints(pattern=SEMVER_PATTERN)] = Field(description="Semantic version MAJOR.MINOR.PATCH; every version needs a changelog entry.")
+    status: Literal["draft", "published", "retired"] = Field(description="draft (work in progress), published (in clinical use: an overdue review is an error) or retired.")
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en"
     dates: Dates
     codes: Codes = Field(default_factory=Codes)
-    grading: Literal["esmo", "grade"]
+    grading: Literal["esmo", "grade"] = Field(description="The grading system of every recommendation: esmo (levels I-V, grades A-E) or grade (GRADE).")
     scope: Scope
     summary: Text | None = None
     authors: list[Author] = Field(min_length=1)
-    changelog: list[ChangelogEntry] = Field(default_factory=list)
-    sections: list[Section] = Field(min_length=1)
-    patient: PatientSettings | None = None
+    changelog: list[ChangelogEntry] = Field(default_factory=list, description="One entry per version, newest first.")
+    sections: list[Section] = Field(min_length=1, description="The chapters of the clinician protocol, in order; statements name their section by id.")
+    patient: PatientSettings | None = Field(default=None, description="Settings of the patient explainer; leave out for a clinician-only guideline.")
     output: OutputSettings = Field(default_factory=OutputSettings)
     keywords: list[Text] = Field(default_factory=list)
 
@@ -147,9 +147,9 @@ class GuidelineMeta(ContentModel):
 
 
 class Citation(ContentModel):
-    key: Slug
-    locator: Text | None = None
-    quote: Text | None = None
+    key: Slug = Field(description="The id of a reference in references.yaml.")
+    locator: Text | None = Field(default=None, description="Where in the source, e.g. table 2 or p. 1809.")
+    quote: Text | None = Field(default=None, description="A short quotation from the source that supports the statement.")
 
 
 class Grade(ContentModel):
@@ -167,24 +167,24 @@ class StudySummary(ContentModel):
 
 
 class PatientText(ContentModel):
-    section: Slug
+    section: Slug = Field(description="The id of a patient section declared under patient.sections in guideline.yaml.")
     text: Text
-    also_based_on: list[Slug] = Field(default_factory=list)
+    also_based_on: list[Slug] = Field(default_factory=list, description="Other statement ids this patient text rests on.")
 
 
 StatementKind = Literal["definition", "background", "recommendation", "good-practice", "evidence"]
 
 
 class Statement(ContentModel):
-    id: Slug
-    kind: StatementKind
-    section: Slug
+    id: Slug = Field(description="A stable id, unique in the guideline; the algorithm and patient questions refer to it.")
+    kind: StatementKind = Field(description="definition, background, recommendation, good-practice or evidence.")
+    section: Slug = Field(description="The id of a section declared in guideline.yaml.")
     title: Text | None = None
-    text: Text
-    citations: list[Citation] = Field(default_factory=list)
-    grade: Grade | None = None
-    study: StudySummary | None = None
-    patient: PatientText | None = None
+    text: Text = Field(description="The clinician text, in Markdown.")
+    citations: list[Citation] = Field(default_factory=list, description="At least one reference id (`- smith2020`), or {key, locator, quote}.")
+    grade: Grade | None = Field(default=None, description="Recommendations only: {level, strength} from the declared grading system.")
+    study: StudySummary | None = Field(default=None, description="Evidence statements: one row of the evidence-summary table.")
+    patient: PatientText | None = Field(default=None, description="Optional plain-language text for the patient explainer.")
     last_reviewed: dt.date | None = None
     review_due: dt.date | None = None
 
@@ -229,10 +229,10 @@ StrOrInt = Annotated[str, StringConstraints(min_length=1)] | int
 class Reference(ContentModel):
     """A CSL-JSON / CSL-YAML item (the format Zotero, Pandoc and citeproc speak)."""
 
-    id: Slug
-    type: Text
+    id: Slug = Field(description="The key statements cite this reference by.")
+    type: Text = Field(description="The CSL item type, e.g. article-journal, book, chapter, report.")
     title: Text
-    DOI: Text
+    DOI: Text = Field(description="The DOI, e.g. 10.1200/JCO.2017.75.3909 (https://doi.org/... and doi: forms are accepted).")
     author: list[CslName] = Field(default_factory=list)
     editor: list[CslName] = Field(default_factory=list)
     container_title: Text | None = Field(default=None, alias="container-title")
@@ -254,7 +254,7 @@ class Reference(ContentModel):
     note: Text | None = None
     # Not CSL: a warning a committee must see wherever the reference is cited
     # (a retraction, an expression of concern, a correction).
-    caution: Text | None = None
+    caution: Text | None = Field(default=None, description="Not CSL: a warning shown wherever the reference is cited (a retraction, a correction).")
 
 
 # --------------------------------------------------------------------------- algorithm.yaml
@@ -263,17 +263,17 @@ class Reference(ContentModel):
 class Branch(ContentModel):
     label: Text
     to: Slug
-    loop: bool = False  # an intended back-edge (e.g. follow-up -> restaging); other cycles are errors
+    loop: bool = Field(default=False, description="true for an intended back-edge (e.g. follow-up -> restaging); other cycles are errors.")
 
 
 class AlgorithmNode(ContentModel):
     id: Slug
-    kind: Literal["start", "decision", "action", "end"]
+    kind: Literal["start", "decision", "action", "end"] = Field(description="start (exactly one), decision (two or more branches), action, or end.")
     label: Text
     detail: Text | None = None
-    statements: list[Slug] = Field(default_factory=list)
-    next: Slug | None = None
-    branches: list[Branch] = Field(default_factory=list)
+    statements: list[Slug] = Field(default_factory=list, description="The ids of the statements this node rests on (at least one).")
+    next: Slug | None = Field(default=None, description="The node that follows a start or action node.")
+    branches: list[Branch] = Field(default_factory=list, description="A decision's labelled branches: {label, to}.")
 
     def edges(self) -> list[tuple[str, str | None, bool]]:
         """Outgoing edges as (target, label, is_declared_loop)."""

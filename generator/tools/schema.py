@@ -3,7 +3,8 @@
 The schemas are committed under schemas/ and each content file names its schema on its first line
 (`# yaml-language-server: $schema=../../schemas/statements.schema.json`), so VS Code (Red Hat's YAML
 extension) and other editors complete field names and flag mistakes while authors type. The models
-stay the single source of truth: `guideline schema` regenerates the files and a test fails when the
+stay the single source of truth (the help an editor shows on hover is each field's
+`Field(description=...)`): `guideline schema` regenerates the files and a test fails when the
 committed ones fall behind.
 
 The file models validate their list items one by one (`list[Any]`, see loader.py) so that one bad
@@ -79,72 +80,10 @@ SCHEMAS: tuple[SchemaSpec, ...] = (
 
 BY_FILE = {f.strip(): spec for spec in SCHEMAS for f in spec.files.split(",")}
 
-# What an editor shows when hovering a field (model name -> field -> help). Fields not listed
-# still complete and validate; these are the ones authors most often ask about.
-FIELD_HELP: dict[str, dict[str, str]] = {
-    "GuidelineMeta": {
-        "id": "The guideline's stable id (lowercase letters, digits, hyphens): the folder and build/<id>/ name.",
-        "version": "Semantic version MAJOR.MINOR.PATCH; every version needs a changelog entry.",
-        "status": "draft (work in progress), published (in clinical use: an overdue review is an error) or retired.",
-        "grading": "The grading system of every recommendation: esmo (levels I-V, grades A-E) or grade (GRADE).",
-        "sections": "The chapters of the clinician protocol, in order; statements name their section by id.",
-        "patient": "Settings of the patient explainer; leave out for a clinician-only guideline.",
-        "changelog": "One entry per version, newest first.",
-    },
-    "Dates": {
-        "effective": "The date this version takes effect (YYYY-MM-DD).",
-        "review_by": "The date by which the guideline must be reviewed again (YYYY-MM-DD).",
-    },
-    "Codes": {
-        "icd10": "ICD-10 codes, checked against the WHO list, e.g. C78.0.",
-        "icd11": "ICD-11 codes, e.g. 2D70.",
-    },
-    "Statement": {
-        "id": "A stable id, unique in the guideline; the algorithm and patient questions refer to it.",
-        "kind": "definition, background, recommendation, good-practice or evidence.",
-        "section": "The id of a section declared in guideline.yaml.",
-        "text": "The clinician text, in Markdown.",
-        "citations": "At least one reference id (`- smith2020`), or {key, locator, quote}.",
-        "grade": "Recommendations only: {level, strength} from the declared grading system.",
-        "patient": "Optional plain-language text for the patient explainer.",
-        "study": "Evidence statements: one row of the evidence-summary table.",
-    },
-    "Citation": {
-        "key": "The id of a reference in references.yaml.",
-        "locator": "Where in the source, e.g. table 2 or p. 1809.",
-        "quote": "A short quotation from the source that supports the statement.",
-    },
-    "PatientText": {
-        "section": "The id of a patient section declared under patient.sections in guideline.yaml.",
-        "also_based_on": "Other statement ids this patient text rests on.",
-    },
-    "Reference": {
-        "id": "The key statements cite this reference by.",
-        "DOI": "The DOI, e.g. 10.1200/JCO.2017.75.3909 (https://doi.org/... and doi: forms are accepted).",
-        "type": "The CSL item type, e.g. article-journal, book, chapter, report.",
-        "caution": "Not CSL: a warning shown wherever the reference is cited (a retraction, a correction).",
-    },
-    "AlgorithmNode": {
-        "kind": "start (exactly one), decision (two or more branches), action, or end.",
-        "statements": "The ids of the statements this node rests on (at least one).",
-        "next": "The node that follows a start or action node.",
-        "branches": "A decision's labelled branches: {label, to}.",
-    },
-    "Branch": {
-        "loop": "true for an intended back-edge (e.g. follow-up -> restaging); other cycles are errors.",
-    },
-}
-
-
 def generate(spec: SchemaSpec) -> dict[str, Any]:
     """The JSON Schema (a dict) for one content file type."""
     schema = spec.model.model_json_schema(by_alias=True, mode="validation")
     defs = schema.get("$defs", {})
-    for model_name, help_by_field in FIELD_HELP.items():
-        target = schema if model_name == spec.model.__name__ else defs.get(model_name)
-        for name, text in help_by_field.items():
-            if target is not None and name in target.get("properties", {}):
-                target["properties"][name]["description"] = text
     # A citation may be written as a bare reference key (`- yu2013`); see Statement._keys_as_citations.
     citation_items = defs.get("Statement", {}).get("properties", {}).get("citations", {}).get("items")
     if citation_items == {"$ref": "#/$defs/Citation"}:
