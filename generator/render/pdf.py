@@ -4,13 +4,19 @@
   (passed in memory, e.g. flowchart.svg); any other URL (file:// elsewhere, http(s)://, data:,
   attachments) raises FatalURLFetchingError, which stops the rendering. render_pdf turns it into
   UnsafeResourceError, an ordinary exception carrying the refused URL.
+* Fonts: every PDF is set in the fonts under templates/fonts/ (FONTS_STYLESHEET declares them with
+  @font-face; the fetcher serves them), never in whatever the machine has installed.
 * Reuse: one FontConfiguration per process, compiled stylesheets cached by path.
 * Reproducible: no attachments, no random identifiers; creation and modification dates come from
-  SOURCE_DATE_EPOCH (a fixed default when unset), so the same HTML gives the same bytes.
+  SOURCE_DATE_EPOCH (a fixed default when unset), so the same HTML gives the same bytes. The font
+  subsets are reproducible too: HarfBuzz's subsetter keeps each font's own timestamps, and the
+  fontTools subsetter WeasyPrint falls back to without libharfbuzz-subset stamps SOURCE_DATE_EPOCH,
+  which render_pdf sets for the render when the caller has not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import mimetypes
 import os
@@ -31,6 +37,7 @@ from generator.content.paths import TEMPLATES
 GENERATED_BASE = "file:///guideline-build/"
 DEFAULT_EPOCH = 946684800  # 2000-01-01T00:00:00Z, used when SOURCE_DATE_EPOCH is unset
 PDF_VARIANT = "pdf/ua-1"
+FONTS_STYLESHEET = "fonts/fonts.css"  # applied to every PDF, before the document's own stylesheets
 
 FONT_CONFIG = FontConfiguration()
 
@@ -85,15 +92,34 @@ def _mime(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def source_date() -> str:
-    """The W3C date of the build: SOURCE_DATE_EPOCH when set (reproducible-builds.org), else a fixed one."""
+def source_epoch() -> int:
+    """SOURCE_DATE_EPOCH when set to a number (reproducible-builds.org), else a fixed default."""
     raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     try:
-        epoch = int(raw) if raw else DEFAULT_EPOCH
+        return int(raw) if raw else DEFAULT_EPOCH
     except ValueError:
-        epoch = DEFAULT_EPOCH
-    moment = dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+        return DEFAULT_EPOCH
+
+
+def source_date() -> str:
+    """The W3C date of the build (see source_epoch)."""
+    moment = dt.datetime.fromtimestamp(source_epoch(), tz=dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@contextlib.contextmanager
+def _fixed_epoch():
+    """SOURCE_DATE_EPOCH set (to source_epoch()) while WeasyPrint writes: fontTools reads it when it
+    stamps a font subset's 'head' table, and would stamp the current time otherwise."""
+    before = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(source_epoch())
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = before
 
 
 @lru_cache(maxsize=32)
@@ -118,7 +144,8 @@ def render_pdf(
     """Turn one HTML document into tagged, reproducible PDF bytes.
 
     `files` are generated files the HTML refers to by relative URL (e.g. {"flowchart.svg": svg}).
-    `stylesheets` are extra stylesheets under templates/ (usually the HTML inlines its own CSS).
+    `stylesheets` are extra stylesheets under templates/ (usually the HTML inlines its own CSS);
+    the fonts stylesheet always comes first.
     The HTML must set <html lang> and <title>: PDF/UA requires both.
     Raises UnsafeResourceError when the document refers to anything else.
     """
@@ -133,7 +160,8 @@ def render_pdf(
         "optimize_images": False,
     }
     try:
-        return _render(html, fetcher, stylesheets, options)
+        with _fixed_epoch():
+            return _render(html, fetcher, (FONTS_STYLESHEET, *stylesheets), options)
     except RefusedURL as exc:
         raise UnsafeResourceError(exc.url, exc.reason) from None
     except FatalURLFetchingError as exc:  # WeasyPrint wraps other fetch failures in its own fatal error
