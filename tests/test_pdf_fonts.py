@@ -20,7 +20,7 @@ from fontTools.misc.timeTools import epoch_diff
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from generator.paths import TEMPLATES
+from generator.content.paths import TEMPLATES
 from generator.render.pdf import DEFAULT_EPOCH, FONTS_STYLESHEET, ProjectFetcher, RefusedURL
 
 ROOT = Path(__file__).resolve().parents[1]
