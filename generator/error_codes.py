@@ -31,6 +31,7 @@ CODES: dict[str, tuple[str, str]] = {
     # citations and references
     "missing-citation": ("a statement cites no reference", "add at least one reference key under citations"),
     "unknown-reference": ("a citation key matches no reference", "fix the key or add the reference to references.yaml"),
+    "unsupported-number": ("a number in a statement (text, evidence row or patient text) appears in no quote or locator of the references it cites (warning)", "quote the passage that gives the number in the citation, or list the number under definition_numbers if the guideline sets it (a threshold); see docs/clinical-content.md"),
     "duplicate-citation": ("a statement cites the same reference twice (warning)", "cite it once"),
     "invalid-doi": ("a DOI is empty, has spaces or is not 10.<registrant>/<suffix>", "copy the DOI from doi.org or the publisher's page"),
     "duplicate-doi": ("two references have the same DOI", "merge them into one reference"),

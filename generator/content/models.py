@@ -70,7 +70,14 @@ class Codes(ContentModel):
 class Scope(ContentModel):
     population: Text
     setting: Text
-    out_of_scope: list[Text] = Field(default_factory=list)
+    out_of_scope: list[Text] = Field(default_factory=list, description="What the guideline deliberately does not address (another indication, another guideline's question).")
+    not_covered: list[Text] = Field(
+        default_factory=list,
+        description=(
+            "Topics inside the scope that this version does not cover because no confirmed reference supports them "
+            "(printed under 'Not covered by this version'), so a gap is visible rather than silent."
+        ),
+    )
 
 
 class Author(ContentModel):
@@ -172,6 +179,9 @@ class PatientText(ContentModel):
     also_based_on: list[Slug] = Field(default_factory=list, description="Other statement ids this patient text rests on.")
 
 
+# A number as written in YAML (5, 2.5) or as text ("0.20", "2-3" is two numbers: list them separately).
+DefinitionNumber = Annotated[str, StringConstraints(pattern=r"^\d+(\.\d+)?$")] | int | float
+
 StatementKind = Literal["definition", "background", "recommendation", "good-practice", "evidence"]
 
 
@@ -187,6 +197,21 @@ class Statement(ContentModel):
     patient: PatientText | None = Field(default=None, description="Optional plain-language text for the patient explainer.")
     last_reviewed: dt.date | None = None
     review_due: dt.date | None = None
+    definition_numbers: list[DefinitionNumber] = Field(
+        default_factory=list,
+        description=(
+            "Numbers in this statement's text and patient text that the guideline sets itself (a threshold, an "
+            "interval, a protocol choice) rather than reports from a source; the unsupported-number rule accepts "
+            "them without a supporting quotation. Keep the list short: a finding belongs in a citation's quote."
+        ),
+    )
+    notes: Text | None = Field(
+        default=None,
+        description=(
+            "Editorial notes for authors and reviewers (what to check, where a figure came from). Never "
+            "published: no document, export or preview prints them."
+        ),
+    )
 
     @field_validator("citations", mode="before")
     @classmethod

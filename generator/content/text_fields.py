@@ -33,6 +33,9 @@ def iter_text(g: Guideline) -> Iterator[TextField]:
         yield from _fields(meta, ("title", "short_title"), False, "both")
         yield from _fields(meta, ("summary",), True, "clinician")
         yield from _fields(meta.scope, ("population", "setting"), True, "clinician")
+        for name in ("out_of_scope", "not_covered"):
+            for item in getattr(meta.scope, name):
+                yield TextField(meta.scope, name, item, False, "clinician")
         for section in meta.sections:
             yield from _fields(section, ("title",), False, "clinician")
             yield from _fields(section, ("intro",), True, "clinician")

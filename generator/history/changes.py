@@ -259,6 +259,8 @@ def _meta_fields(g: Guideline) -> dict[str, Any]:
         "codes.icd11": list(m.codes.icd11),
         "scope.population": _norm(m.scope.population),
         "scope.setting": _norm(m.scope.setting),
+        "scope.out_of_scope": [_norm(x) for x in m.scope.out_of_scope],
+        "scope.not_covered": [_norm(x) for x in m.scope.not_covered],
         "sections": [s.id for s in m.sections],
     }
 

@@ -184,6 +184,7 @@ def view(g: Guideline) -> dict:
             "population": meta.scope.population,
             "setting": meta.scope.setting,
             "out_of_scope": list(meta.scope.out_of_scope),
+            "not_covered": list(meta.scope.not_covered),
         },
         "sections": sections,
         "evidence": evidence,
