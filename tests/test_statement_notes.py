@@ -69,3 +69,21 @@ def test_not_covered_is_printed_in_the_protocol_scope(tmp_path):
     scope = html[html.index('id="scope"') : html.index('id="grading"')]
     assert "<dt>Not covered by this version</dt>" in scope
     assert "Re-treatment of a lesion that fails in the field (no confirmed reference)." in scope
+
+
+def test_notes_appear_in_no_built_file(tmp_path, cli):
+    """The whole build (every document, PDFs included, the manifest and the site index) carries no note."""
+    import subprocess
+
+    folder = _with_notes(tmp_path, EXPLAINER, not_covered=False)
+    result = cli("build", str(folder), "--out", "out", "-j", "1")
+    assert result.exit_code == 0, result.output
+    out = cli.cwd / "out"
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".pdf" for p in files) and any(p.suffix == ".html" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        if path.suffix == ".pdf":
+            data = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, check=True).stdout
+            assert b"Weickhardt" in data  # the text layer was read
+        assert MARKER.encode() not in data, path
