@@ -48,3 +48,19 @@ def test_real_content_passes_strict_check(guideline):
 
     diags = run_rules(guideline, CheckContext(today=dt.date.today(), strict=True))
     assert not diags, [d.format_text() for d in diags]
+
+
+def test_nothing_points_outside_the_repository():
+    """Content, docs, templates, the generator and the README never send a reader to material users do
+    not have (a shared folder next to the repository, its fact sheet, the brief the project started from)."""
+    import re
+
+    pattern = re.compile("|".join(["shared/clinical", r"facts\.md", "seed " + "brief"]), re.IGNORECASE)
+    paths = [ROOT / "README.md"] + [p for d in ("content", "docs", "templates", "generator") for p in (ROOT / d).rglob("*") if p.is_file()]
+    hits = []
+    for path in paths:
+        if path.suffix in {".pyc", ".ttf", ".otf", ".woff", ".woff2", ".png", ".pdf"}:
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        hits += [f"{path.relative_to(ROOT)}:{text.count(chr(10), 0, m.start()) + 1}" for m in pattern.finditer(text)]
+    assert not hits, hits
