@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import html as html_lib
+import io
 import json
 import re
 import shutil
@@ -58,15 +59,20 @@ def copy_minimal(tmp_path: Path, name: str = "minimal") -> Path:
     return target
 
 
-def pdf_text(pdf: bytes, tmp_path: Path, first: int | None = None, last: int | None = None) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    args = ["pdftotext", "-enc", "UTF-8"]
-    if first:
-        args += ["-f", str(first)]
-    if last:
-        args += ["-l", str(last)]
-    return subprocess.run(args + [str(path), "-"], capture_output=True, check=True).stdout.decode("utf-8")
+def pdf_text(pdf: bytes, tmp_path: Path | None = None, first: int | None = None, last: int | None = None) -> str:
+    """The text of pages first..last (1-based, inclusive; default all), pages separated by a form feed.
+
+    Read with pypdf (a pinned wheel: no system package needed), one line per text line, so a page's
+    lines can be matched with ^...$ in re.M mode. A word broken at a line-end hyphen is joined again
+    ("second-\\nline" -> "second-line"), as pdftotext did. `tmp_path` is unused.
+    """
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    start = (first or 1) - 1
+    stop = min(last or len(pages), len(pages))
+    text = "\f".join(pages[i].extract_text() for i in range(start, stop))
+    return re.sub(r"(?<=\w-)\n(?=\w)", "", text)
 
 
 def squash(text: str) -> str:
@@ -115,7 +121,7 @@ def rendered_blocks(markdown_text: str) -> list[str]:
 
 
 def strip_page_furniture(text: str, guideline: Guideline) -> str:
-    """pdftotext output without the running header/footer and watermark, so paragraphs read across pages."""
+    """pdf_text output without the running header/footer and watermark, so paragraphs read across pages."""
     meta = guideline.meta
     text = text.replace("\f", "\n")
     for furniture in (

@@ -243,7 +243,7 @@ def assert_pdf_shows_every_statement_and_doi(rendered, tmp_path):
     from generator.render import protocol
 
     g = rendered.guideline
-    # pdftotext joins a word broken at a line-end hyphen ("second-|line" -> "secondline"): compare without hyphens.
+    # pdf_text joins a word broken at a line-end hyphen ("second-|line" -> "second-line"): compare without hyphens.
     # A line may also break after a slash ("pathology/|molecular"): that break reads as a space.
     text = strip_page_furniture(pdf_text(rendered.pdf, tmp_path), g).replace("-", "").replace("/ ", "/")
     view = protocol.view(g)
