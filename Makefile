@@ -1,54 +1,62 @@
-# guideline-as-code: every target bootstraps .venv/ from requirements.lock first.
-# Quick start: `make pdf` (publish every guideline) and `make test`.
+# guideline-as-code. Quick start: `make pdf` (publish every guideline) and `make test`.
+# Every target first runs scripts/bootstrap, which installs the system packages the target needs
+# (README: "What the bootstrap installs, and why") and builds .venv/ from requirements.lock,
+# printing one line per step it takes and nothing when the machine is ready.
 
 PYTHON  ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
-STAMP   := $(VENV)/.installed
 CONTENT ?= content
 OUT     ?= build
 JOBS    ?=
 SHARD   ?=
+PYTEST_ARGS ?=
+BOOTSTRAP = @PYTHON=$(PYTHON) VENV=$(VENV) scripts/bootstrap
 
-.PHONY: all pdf html check test bench clean distclean venv serve
+.PHONY: all pdf html check test bench clean distclean venv serve fresh-check
 .DEFAULT_GOAL := pdf
 
 all: pdf
 
-# The virtual environment is rebuilt whenever the pins or the package metadata change.
-$(STAMP): requirements.lock pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
-	@touch $@
-
-venv: $(STAMP)
+## venv: .venv/ from requirements.lock (rebuilt when the pins or pyproject.toml change)
+venv:
+	$(BOOTSTRAP) venv
 
 ## check: validate every guideline under content/ (the citation gate)
-check: $(STAMP)
-	$(BIN)/guideline check $(CONTENT)
+check:
+	$(BOOTSTRAP) venv
+	@$(BIN)/guideline check $(CONTENT)
 
-## pdf: check, then build every document of every guideline into build/ (SHARD=K/N: one CI shard)
-pdf: $(STAMP)
-	$(BIN)/guideline check $(CONTENT)
-	$(BIN)/guideline build $(CONTENT) --out $(OUT) $(if $(JOBS),-j $(JOBS),) $(if $(SHARD),--shard $(SHARD),)
+## pdf: publish: check --strict (warnings and TODO: placeholders are errors), then build every
+## document of every guideline into build/ (SHARD=K/N: one CI shard)
+pdf:
+	$(BOOTSTRAP) pdf
+	@$(BIN)/guideline build $(CONTENT) --strict --out $(OUT) $(if $(JOBS),-j $(JOBS),) $(if $(SHARD),--shard $(SHARD),)
 
-## html: the HTML documents only (no PDF rendering)
-html: $(STAMP)
-	$(BIN)/guideline check $(CONTENT)
-	$(BIN)/guideline build $(CONTENT) --out $(OUT) --html-only $(if $(JOBS),-j $(JOBS),)
+## html: the same, HTML outputs only (no PDF rendering)
+html:
+	$(BOOTSTRAP) pdf
+	@$(BIN)/guideline build $(CONTENT) --strict --out $(OUT) --html-only $(if $(JOBS),-j $(JOBS),)
 
 ## serve: live preview on http://127.0.0.1:8000/, rebuilt and reloaded on every change
-serve: $(STAMP)
-	$(BIN)/guideline serve $(CONTENT) --out $(OUT)
+serve:
+	$(BOOTSTRAP) pdf
+	@$(BIN)/guideline serve $(CONTENT) --out $(OUT)
 
-## test: the whole test suite
-test: $(STAMP)
-	$(BIN)/python -m pytest
+## test: the whole test suite (PYTEST_ARGS="..." adds pytest options)
+test:
+	$(BOOTSTRAP) test
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: the performance table (ratios measured in one run)
-bench: $(STAMP)
-	$(BIN)/python -m tests.bench.run
+bench:
+	$(BOOTSTRAP) pdf
+	@$(BIN)/python -m tests.bench.run
+
+## fresh-check: a clone of this repository on a throwaway Debian bookworm (debootstrap, as root):
+## `make pdf` and `make test` as a new user runs them (slow: see README)
+fresh-check:
+	@scripts/fresh-check
 
 clean:
 	rm -rf $(OUT) .cache

@@ -10,7 +10,8 @@ import click
 
 
 class _Progress:
-    """A live status line on a terminal; one plain line per document elsewhere (CI logs)."""
+    """A live status line on a terminal; elsewhere (CI logs) one plain line per document built or
+    failed. Skipped documents are only counted: a no-op build prints just the summary line."""
 
     def __init__(self, live: bool):
         self.live = live
@@ -29,9 +30,8 @@ class _Progress:
             line = f"[{finished}/{total}] built {c['built']}, skipped {c['skipped']}, failed {c['failed']}: {where}"
             click.echo("\r\x1b[K" + line[:120], nl=False)
             self.shown = True
-        elif outcome.status != "failed":
-            timing = f" ({outcome.seconds:.2f} s)" if outcome.status == "built" else ""
-            click.echo(f"{outcome.status:<7} {where}{timing}")
+        elif outcome.status == "built":
+            click.echo(f"built   {where} ({outcome.seconds:.2f} s)")
 
     def clear(self) -> None:
         if self.live and self.shown:
