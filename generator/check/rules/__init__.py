@@ -17,6 +17,7 @@ from generator.check.rules import (
     placeholders,
     readability,
     sections,
+    sign_off,
     text_safety,
 )
 
@@ -30,6 +31,7 @@ ALL_RULES = [
     algorithm.check,
     codes.check,
     dates.check,
+    sign_off.check,
     text_safety.check,
     placeholders.check,
     readability.check,
