@@ -261,17 +261,39 @@ def test_slow_or_failed_answer_is_a_diagnostic_not_a_crash(cli, crossref, guidel
     assert d["code"] == "doi-unverified" and why in d["message"] and "could not verify" in d["message"]
 
 
-def test_unreachable_api(cli, guideline, tmp_path):
-    folder = guideline(_reference("a", "10.1000/found"))
-    # A port nobody listens on: bind one, then close it.
+def _closed_port() -> int:
+    """A loopback port nobody listens on: bind one, then close it."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    result = cli("refs", "verify", "--online", "--api", f"http://127.0.0.1:{port}", "--cache", "c", "--format", "json", str(folder))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("fmt", ["json", "text"])
+def test_unreachable_api_is_said_once_and_fails(cli, guideline, tmp_path, fmt):
+    """No network: one line saying the server cannot be reached, not one error per reference."""
+    folder = guideline(*(_reference(k, f"10.1000/found-{k}") for k in "abc"))
+    api = f"http://127.0.0.1:{_closed_port()}"
+    result = cli("refs", "verify", "--online", "--api", api, "--cache", "c", "--format", fmt, str(folder))
     assert result.exit_code == 1
-    assert [d["code"] for d in _diags(result)] == ["doi-unverified"]
+    assert "Traceback" not in result.output
+    said = [line for line in result.output.splitlines() if "cannot reach" in line]
+    assert len(said) == 1 and said[0].startswith(f"refs verify: error: cannot reach {api} (")
+    assert "doi-unverified" not in result.output
+    assert "refs verify: 0 references verified, 0 failed, 3 not verified" in result.output
+    if fmt == "json":
+        assert _diags(result) == []
+
+
+def test_unreachable_api_still_reports_what_the_cache_knows(cli, crossref, guideline):
+    folder = guideline(_reference("a", "10.1000/found"), _reference("b", "10.1000/not-found"))
+    assert verify(cli, crossref, folder).exit_code == 1  # b is not registered: cached as not found
+    api = f"http://127.0.0.1:{_closed_port()}"
+    result = cli("refs", "verify", "--online", "--api", api, "--cache", ".cache/refs", "--format", "json", str(folder))
+    assert result.exit_code == 1
+    assert [d["code"] for d in _diags(result)] == ["doi-not-found"]
+    assert "2 answered from the cache" in result.output and "cannot reach" not in result.output
 
 
 def test_doi_characters_are_escaped_in_the_url(cli, crossref, guideline):

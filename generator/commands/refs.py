@@ -70,10 +70,15 @@ def register(group: click.Group) -> None:
         if report.from_cache:
             parts.append(f"{report.from_cache} answered from the cache")
         if report.not_cached:
-            parts.append(f"{report.not_cached} not in the cache (not verified)")
+            parts.append(f"{report.not_cached} not verified" if report.unreachable else
+                         f"{report.not_cached} not in the cache (not verified)")
         if report.skipped:
             parts.append(f"{report.skipped} with an invalid DOI skipped (see `guideline check`)")
         click.echo("refs verify: " + ", ".join(parts), err=fmt != "text")
+        if report.unreachable:
+            click.echo(f"refs verify: error: cannot reach {api} ({report.unreachable}); check the network "
+                       "connection (or --api) and run again", err=fmt != "text")
+            sys.exit(EXIT_ERRORS)
         if not online:  # offline: findings (cached) are shown, never failed on
             sys.exit(EXIT_OK)
         sys.exit(EXIT_ERRORS if any(d.is_error for d in report.diagnostics) else EXIT_OK)

@@ -53,7 +53,7 @@ class Lookup:
     """What Crossref said about one DOI (also the cache record)."""
 
     doi: str
-    status: str  # "found", "not-found" or "error"
+    status: str  # "found", "not-found", "error" (this DOI's answer failed) or "unreachable" (no server)
     fetched: str  # ISO 8601 UTC timestamp
     titles: list[str] = field(default_factory=list)  # registered titles, and title + subtitle
     work_type: str | None = None
@@ -173,6 +173,8 @@ def fetch(doi: str, *, api: str = DEFAULT_API, timeout: float = DEFAULT_TIMEOUT,
         if exc.code == 404:
             return Lookup(doi, "not-found", _now())
         return Lookup(doi, "error", _now(), error=f"Crossref answered HTTP {exc.code}")
+    except urllib.error.URLError as exc:  # no connection at all: no network, DNS, refused, TLS
+        return Lookup(doi, "unreachable", _now(), error=str(exc.reason))
     except (TimeoutError, OSError) as exc:  # URLError, connection refused, socket timeout
         reason = getattr(exc, "reason", None) or exc
         if isinstance(reason, TimeoutError) or "timed out" in str(reason):
@@ -273,7 +275,7 @@ class Cache:
 
     def put(self, lookup: Lookup) -> None:
         """Written atomically; a cache that cannot be written is not an error (the next run asks again)."""
-        if lookup.status == "error":
+        if lookup.status not in ("found", "not-found"):
             return  # never remember a failure
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -363,6 +365,7 @@ class Report:
     not_cached: int = 0  # offline: references with no cached result
     skipped: int = 0  # references whose DOI is syntactically invalid (`check` reports those)
     failed: int = 0  # references with at least one error
+    unreachable: str | None = None  # online, but the server could not be reached: why (asked no more)
 
 
 def verify_guidelines(
@@ -376,7 +379,11 @@ def verify_guidelines(
     mailto: str | None = None,
     load_diagnostics: Iterable[Diagnostic] = (),
 ) -> Report:
-    """Verify every reference of every loaded guideline. Offline, only cached answers are used."""
+    """Verify every reference of every loaded guideline. Offline, only cached answers are used.
+
+    Online, the first DOI whose request cannot reach the server at all ends the asking: the report's
+    `unreachable` says why, and the references not answered from the cache count as not verified.
+    """
     report = Report()
     memo: dict[str, Lookup] = {}
     # A reference file that failed to load: say so (its errors), rather than "0 failed".
@@ -394,10 +401,15 @@ def verify_guidelines(
             if lookup is None:
                 if not refresh or not online:
                     lookup = cache.get(doi, fresh_only=online)
-                if lookup is None and online:
+                if lookup is None and online and report.unreachable is None:
                     lookup = fetch(doi, api=api, timeout=timeout, mailto=mailto)
                     report.fetched += 1
-                    cache.put(lookup)
+                    if lookup.status == "unreachable":
+                        # Every other DOI would fail the same way: say it once, ask no more.
+                        report.unreachable = lookup.error or "no connection"
+                        lookup = None
+                    else:
+                        cache.put(lookup)
                 elif lookup is not None:
                     report.from_cache += 1
                 if lookup is None:
