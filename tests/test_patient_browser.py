@@ -1,6 +1,6 @@
 """The patient page in a real browser: axe-core's WCAG 2.1 AA rules, no network, phone and zoom layouts.
 
-Uses Debian's chromium (/usr/bin/chromium, installed by .ci/run) through Python Playwright; no
+Uses Debian's chromium (/usr/bin/chromium, installed by `make test`) through Python Playwright; no
 browser is ever downloaded. axe-core comes bundled with axe-playwright-python.
 """
 
@@ -29,7 +29,7 @@ WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (`make test` installs it: scripts/bootstrap test)"),
 ]
 
 

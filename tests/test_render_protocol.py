@@ -380,7 +380,7 @@ def test_real_guideline_protocol(folder, tmp_path):
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (.ci/run installs it)")
+@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (`make test` installs it: scripts/bootstrap test)")
 def test_protocol_html_passes_axe_wcag21_aa(minimal, tmp_path):
     from axe_playwright_python.sync_playwright import Axe
     from playwright.sync_api import sync_playwright

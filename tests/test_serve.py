@@ -145,7 +145,7 @@ def test_files_outside_the_build_folder_and_manifests_are_not_served(served, tmp
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed")
+@pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (`make test` installs it: scripts/bootstrap test)")
 def test_browser_reloads_by_itself_after_an_edit(served):
     from playwright.sync_api import sync_playwright
 
