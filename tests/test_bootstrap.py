@@ -18,7 +18,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BOOTSTRAP = ROOT / "scripts" / "bootstrap"
 FIXTURES = Path(__file__).parent / "fixtures"
-LIBRARIES = "libgobject-2.0.so.0 libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1 libharfbuzz-subset.so.0"
+LIBRARIES = ("libgobject-2.0.so.0 libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz.so.0 libfontconfig.so.1 "
+             "libharfbuzz-subset.so.0 libatomic.so.1")
 PDF_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"
 
 
@@ -91,7 +92,7 @@ def test_test_profile_also_needs_the_browser_and_its_fonts(machine):
     assert done.returncode == 0
     packages = done.stdout.split()
     assert set(PDF_PACKAGES.split()) < set(packages)
-    assert {"chromium", "fonts-liberation2", "fonts-dejavu-core", "git"} <= set(packages)
+    assert {"chromium", "libatomic1", "fonts-liberation2", "fonts-dejavu-core", "git"} <= set(packages)
     assert "chromium" not in machine("--list", "pdf").stdout.split()
 
 
