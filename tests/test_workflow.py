@@ -250,6 +250,18 @@ def test_check_step_on_valid_content_prints_no_annotation(tmp_path):
     assert "::error" not in result.stdout
 
 
+def test_check_step_refuses_a_scaffolded_guideline(tmp_path):
+    """The check job runs --strict: `guideline new`'s TODO: placeholders are errors, so a scaffold fails CI
+    (and `make pdf`, which feeds the Pages deployment, builds with --strict too)."""
+    new = subprocess.run([str(BIN / "guideline"), "new", "my-guideline", "--dir", str(tmp_path / "content")],
+                         capture_output=True, text=True, timeout=120)
+    assert new.returncode == 0, new.stdout + new.stderr
+    result = _run_guideline(_run_steps()["check every guideline (problems become annotations on the changed lines)"], tmp_path)
+    assert result.returncode == 1
+    assert any(line.startswith("::error file=content/my-guideline/guideline.yaml,") and "title=placeholder::" in line
+               for line in result.stdout.splitlines()), result.stdout
+
+
 def test_check_step_annotates_the_broken_line(tmp_path):
     case = next(c for c in all_cases() if c.name == "dangling-citation-key")
     case.materialize(tmp_path / "content")
