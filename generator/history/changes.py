@@ -14,6 +14,7 @@ Everything returned is JSON-serialisable data; nothing here prints.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -49,9 +50,13 @@ def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def repo_root(folder: Path) -> Path:
+    """The work tree holding guideline folder `folder`.
+
+    git is asked from the folder's parent: a `.git` inside a guideline folder (a copied or unpacked
+    repository) is content, never the repository (see generator/history/git_refs.py).
+    """
     folder = Path(folder).resolve()
-    probe = folder if folder.is_dir() else folder.parent
-    proc = _git(probe, "rev-parse", "--show-toplevel")
+    proc = _git(folder.parent, "rev-parse", "--show-toplevel")
     if proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()
         why = detail[0].removeprefix("fatal: ") if detail else ""
@@ -77,8 +82,12 @@ def load_at_revision(folder: Path, rev: str) -> Guideline:
     root = repo_root(folder)
     commit = resolve_revision(root, rev)
     rel = folder.relative_to(root).as_posix()
-    listing = _git(root, "ls-tree", "--name-only", commit, "--", f"{rel}/")
-    names = {Path(line).name for line in listing.stdout.decode().splitlines()} if listing.returncode == 0 else set()
+    # -z: without it git C-quotes names outside ASCII or holding '"', a tab, a backslash ("content/\303\266")
+    listing = _git(root, "--literal-pathspecs", "ls-tree", "-z", "--name-only", commit, "--", f"{rel}/")
+    names = (
+        {os.fsdecode(entry).rsplit("/", 1)[-1] for entry in listing.stdout.split(b"\0") if entry}
+        if listing.returncode == 0 else set()
+    )
     present = [n for n in KNOWN_FILES if n in names]
     if "guideline.yaml" not in present:
         raise ChangesError(f"{rel}: no guideline at revision {rev!r} (it has no {rel}/guideline.yaml there)")
