@@ -12,6 +12,7 @@ CODES: dict[str, tuple[str, str]] = {
     "encoding-bom": ("the file starts with a UTF-8 byte-order mark", "save as UTF-8 without BOM"),
     "encoding-not-utf8": ("the file holds bytes that are not UTF-8, or a NUL byte", "save the file as UTF-8"),
     "symlink-outside": ("a content file is a symbolic link to a file outside the guideline folder (never read)", "replace the link with the file itself"),
+    "symlink-loop": ("a content file is a symbolic link that leads back to itself (`ln -s statements.yaml statements.yaml`)", "replace the link with the file itself"),
     "json-syntax": ("references.json is not strict JSON (a comment, a trailing comma, single quotes)", "fix the JSON at the line shown, or export it again from the reference manager"),
     "yaml-empty": ("the file has no content", "write the file's fields (see README, Content format)"),
     "yaml-syntax": ("the YAML cannot be parsed (tabs, bad indentation, an unclosed quote, a truncated file)", "fix the YAML at the line shown; indent with spaces"),

@@ -25,6 +25,7 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
     from generator.history.changes import ChangesError, compare, load_at_revision, previous_release
     from generator.commands.options import folders_from
     from generator.content.loader import load_guideline
+    from generator.diagnostics import one_line
 
     if since_release:
         rev, paths = None, args
@@ -51,18 +52,25 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
             old = load_at_revision(folder, old_rev)
             results.append(compare(old, current, old_label=old_rev))
     except ChangesError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {one_line(str(exc))}", err=True)  # names in it may hold line breaks or escapes
         sys.exit(EXIT_USAGE)
     if fmt == "json":
         click.echo(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False))
     elif fmt == "markdown":
-        click.echo("\n\n".join(format_markdown(r) for r in results))
+        click.echo(_lines("\n\n".join(format_markdown(r) for r in results)))
     else:
-        click.echo("\n\n".join(format_text(r) for r in results))
+        click.echo(_lines("\n\n".join(format_text(r) for r in results)))
     sys.exit(EXIT_OK)
 
 
 # --------------------------------------------------------------------------- formats
+
+
+def _lines(text: str) -> str:
+    """Each line with its control characters escaped: a statement's text cannot clear the terminal."""
+    from generator.diagnostics import one_line
+
+    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def _grade(g: dict | None) -> str:

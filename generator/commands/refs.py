@@ -5,10 +5,21 @@ Never part of `check` or `build`; offline by default (cached answers only).
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
 import click
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A FloatRange that also refuses `nan` and `inf` (which every comparison lets through)."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
 
 
 def register(group: click.Group) -> None:
@@ -22,11 +33,11 @@ def register(group: click.Group) -> None:
     @click.option("--api", default=None, metavar="URL", help="Crossref REST API base URL [default: https://api.crossref.org].")
     @click.option("--cache", "cache_dir", default=None, type=click.Path(file_okay=False), metavar="DIR",
                   help="Where answers are cached, one file per DOI [default: .cache/refs].")
-    @click.option("--timeout", type=click.FloatRange(min=0.1, max=300), default=None, metavar="S",
+    @click.option("--timeout", type=FiniteFloatRange(min=0.1, max=300), default=None, metavar="S",
                   help="Seconds to wait for each answer [default: 10].")
     @click.option("--refresh", is_flag=True, help="Ignore cached answers and ask again (with --online).")
-    @click.option("--max-age", type=click.FloatRange(min=0), default=None, metavar="DAYS",
-                  help="Ask again about DOIs cached longer ago than this [default: 30].")
+    @click.option("--max-age", type=FiniteFloatRange(min=0, max=36500), default=None, metavar="DAYS",
+                  help="Ask again about DOIs cached longer ago than this (at most 36500) [default: 30].")
     @click.option("--mailto", envvar="GUIDELINE_MAILTO", default=None, metavar="EMAIL",
                   help="Contact address sent to Crossref (its 'polite pool'); also $GUIDELINE_MAILTO.")
     @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)

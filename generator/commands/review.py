@@ -24,6 +24,7 @@ def review_report(paths, fmt: str, within: int, today: str | None) -> None:
     1 when a guideline cannot be loaded, 2 for usage errors.
     """
     from generator.commands.options import folders_from, today_from
+    from generator.diagnostics import one_line
     from generator.content.loader import load_guideline
     from generator.tools.review_report import build_report, format_markdown, format_text
 
@@ -39,12 +40,20 @@ def review_report(paths, fmt: str, within: int, today: str | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     elif fmt == "markdown":
-        click.echo(format_markdown(report), nl=False)
+        click.echo(_lines(format_markdown(report)), nl=False)
     else:
-        click.echo(format_text(report))
+        click.echo(_lines(format_text(report)))
     for folder in failed:
-        click.echo(f"error: {folder}: guideline.yaml does not load; run `guideline check {folder}`", err=True)
+        shown = one_line(folder)  # a folder name may hold a line break (a forged `::error` line) or an escape
+        click.echo(f"error: {shown}: guideline.yaml does not load; run `guideline check {shown}`", err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
+
+
+def _lines(text: str) -> str:
+    """Each line with its control characters escaped (a title written as "\\e[2J" in YAML stays visible text)."""
+    from generator.diagnostics import one_line
+
+    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def register(group: click.Group) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.diagnostics import one_line
+
 # The file that marks a folder as a guideline (generator.content.loader reads it). Defined here so that
 # finding guidelines does not import the loader, and with it pydantic and every model: a warm
 # `guideline check` or a no-op build answers from the cache without them.
@@ -22,19 +24,25 @@ def guideline_folders(paths: list[Path] | tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for p in paths:
         p = Path(p)
+        shown = one_line(str(p))  # a folder name may hold a line break or a terminal escape
         if not p.exists():
-            raise UsageError(f"{p}: no such file or directory")
+            raise UsageError(f"{shown}: no such file or directory")
         if p.is_file():
             p = p.parent
+        elif not p.is_dir():  # a FIFO, /dev/null, a socket: never opened
+            raise UsageError(f"{shown}: not a folder or a file")
         if (p / GUIDELINE_FILE).is_file():
             found.append(p)
             continue
         children = sorted(c for c in p.iterdir() if c.is_dir() and not c.name.startswith((".", "_")))
         if not children:
-            raise UsageError(f"{p}: no guideline folders here (a guideline folder holds {GUIDELINE_FILE})")
+            raise UsageError(f"{one_line(str(p))}: no guideline folders here (a guideline folder holds {GUIDELINE_FILE})")
         for c in children:  # content/x -> /etc would have every file there read (and hashed by the cache)
             if c.is_symlink() and not c.resolve().is_relative_to(p.resolve()):
-                raise UsageError(f"{c}: a symbolic link to a folder outside {p}; not followed (move the guideline into {p})")
+                raise UsageError(
+                    f"{one_line(str(c))}: a symbolic link to a folder outside {one_line(str(p))}; "
+                    f"not followed (move the guideline into {one_line(str(p))})"
+                )
         found.extend(children)
     unique = list(dict.fromkeys(f.resolve() for f in found))
     return [Path(f) for f in unique]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
 import typing
@@ -78,6 +79,17 @@ class LoadResult:
     diagnostics: list[Diagnostic]
 
 
+def _link_loops(path: Path) -> bool:
+    """A symbolic link that never reaches a file (`ln -s statements.yaml statements.yaml`, a -> b -> a)."""
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11: "Symlink loop from ..."
+        return True
+    except OSError as exc:  # ELOOP from the system; a dangling link is missing-file, not a loop
+        return exc.errno == errno.ELOOP
+    return False
+
+
 def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
     """Load every file of one guideline folder. Never raises for anything in the content."""
     folder = Path(folder)
@@ -88,6 +100,14 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
         path = folder / name
         shown = display_path(path, base)
         g.paths[name] = shown
+        if path.is_symlink() and _link_loops(path):
+            diags.append(
+                Diagnostic.error(
+                    Location(shown), "symlink-loop", f"{name} is a symbolic link that leads back to itself; it names no file"
+                )
+            )
+            g.complete = False
+            return None
         if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
             diags.append(
                 Diagnostic.error(

@@ -1,0 +1,98 @@
+"""Hostile input at the command line, beyond what a case folder holds: every command answers with a
+located diagnostic or a one-line usage error, never a traceback, and names are printed escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.casekit import VALID
+
+FORGED = "evil\n::error title=forged::approved\x1b[2J"
+
+
+def _no_forged_lines(output: str) -> None:
+    assert "Traceback" not in output
+    assert "\x1b" not in output
+    assert not any(line.startswith("::error title=forged") for line in output.splitlines()), output
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["check", "--format", "json", "content"],
+        ["build", "content", "--out", "build", "-j", "1"],
+        ["export", "fhir", "content/minimal", "--out", "bundle.json"],
+        ["refs", "verify", "--format", "json", "content/minimal"],
+        ["review-report", "content"],
+    ],
+    ids=lambda c: " ".join(c[:2]),
+)
+def test_a_symbolic_link_loop_as_a_content_file_is_a_located_diagnostic(tmp_path, cli, command):
+    folder = tmp_path / "content" / "minimal"
+    shutil.copytree(VALID / "minimal", folder)
+    (folder / "statements.yaml").unlink()
+    (folder / "statements.yaml").symlink_to("statements.yaml")  # ln -s statements.yaml statements.yaml
+    result = cli(*command)
+    assert "Traceback" not in result.output and "RuntimeError" not in result.output, result.output
+    if command[0] in ("check", "build", "export"):
+        assert result.exit_code == 1, result.output
+        assert "content/minimal/statements.yaml:1:1: error[symlink-loop]" in result.output or (
+            command[0] == "check" and {d["code"] for d in json.loads(result.stdout)} == {"symlink-loop"}
+        ), result.output
+    else:  # refs verify reads only references; review-report reads the dates in guideline.yaml
+        assert result.exit_code == 0, result.output
+    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.pdf"))
+    assert not (tmp_path / "bundle.json").exists()
+
+
+@pytest.mark.timeout(30)
+def test_check_of_a_fifo_or_a_device_is_a_usage_error(tmp_path, cli):
+    os.mkfifo(tmp_path / "fifo")
+    for target in (str(tmp_path / "fifo"), "/dev/null"):
+        for command in ("check", "review-report"):
+            result = cli(command, target)
+            assert result.exit_code == 2, result.output
+            assert f"{target}: not a folder or a file" in result.output
+            assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("option", [["--timeout", "nan"], ["--timeout", "inf"], ["--max-age", "inf"], ["--max-age", "nan"],
+                                    ["--max-age", "1e400"]])
+def test_refs_verify_refuses_numbers_that_are_not_finite(minimal, cli, option):
+    result = cli("refs", "verify", *option, "content")
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option[0]}'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_symbolic_link_in_content_with_a_hostile_name_cannot_forge_a_line(tmp_path, cli):
+    """A committed symbolic link `content/<name with a line break and ::error ...>` -> /etc."""
+    shutil.copytree(VALID / "minimal", tmp_path / "content" / "minimal")
+    (tmp_path / "content" / FORGED).symlink_to("/etc", target_is_directory=True)
+    for command in (["check", "--format", "github"], ["build", "--out", "build"], ["review-report"], ["diff", "HEAD"]):
+        result = cli(*command, "content")
+        assert result.exit_code == 2, result.output
+        _no_forged_lines(result.output)
+        assert "evil\\n::error title=forged::approved\\x1b[2J: a symbolic link to a folder outside content" in result.output
+
+
+def test_review_report_and_diff_error_lines_are_escaped(tmp_path, cli):
+    folder = tmp_path / "content" / FORGED
+    shutil.copytree(VALID / "minimal", folder)
+    (folder / "guideline.yaml").write_text("id: [unclosed\n")
+    result = cli("review-report", "content")
+    assert result.exit_code == 1, result.output
+    _no_forged_lines(result.output)
+    assert "/content/evil\\n::error title=forged::approved\\x1b[2J: guideline.yaml does not load" in result.output
+    (folder / "guideline.yaml").write_text((VALID / "minimal" / "guideline.yaml").read_text())
+    result = cli("diff", "HEAD", "content")
+    assert result.exit_code == 2, result.output
+    _no_forged_lines(result.output)
+    assert "evil\\n::error title=forged::approved\\x1b[2J: not inside a git repository" in result.output
