@@ -11,6 +11,11 @@ Three parts, each small:
   small script that polls `/__version` and reloads the page after a rebuild, plus a panel with
   the diagnostics when the content is broken. The built files on disk are never modified.
 
+Only what this preview built is served or listed: the documents named in the manifest of a
+guideline it built from the content folders, as regular files (never a symbolic link) inside the
+output folder, up to a size bound. A `build/<x>/` that arrived by commit or copy (with its own
+manifest and scripts) is neither linked nor served on the preview's origin.
+
 The server binds 127.0.0.1 unless told otherwise and answers only requests addressed to a local
 host name (a defence against DNS rebinding). A broken file never stops it: the page shows why.
 """
@@ -21,6 +26,7 @@ import datetime as dt
 import html
 import http.server
 import json
+import mimetypes
 import os
 import threading
 import time
@@ -32,9 +38,10 @@ from urllib.parse import unquote, urlsplit
 
 from generator.diagnostics import Diagnostic, format_diagnostics
 from generator.content.paths import TEMPLATES
-from generator.render.site_index import collect, render_index
+from generator.render.site_index import MAX_DOCUMENT_BYTES, collect, read_regular, render_index
 
 POLL_SECONDS = 0.5
+IDLE_SECONDS = 20  # a connection that sends nothing for this long is closed
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 VERSION_PATH = "/__version"
 
@@ -104,6 +111,7 @@ class FolderState:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # documents that failed to render
     summary: str = ""
+    built_id: str | None = None  # the guideline id this preview built from the folder (what it may serve)
 
 
 class Preview:
@@ -144,6 +152,10 @@ class Preview:
         with self.changed:
             for f in gone:
                 self.states.pop(str(f), None)
+            for key, state in new_states.items():  # broken now: the last good build stays on show
+                old = self.states.get(key)
+                if state.built_id is None and old is not None:
+                    state.built_id = old.built_id
             self.states.update(new_states)
             self.version += 1
             self.changed.notify_all()
@@ -163,6 +175,7 @@ class Preview:
                 report = builder.build(prepared.sources, self.out, jobs=1, html_only=self.html_only)
                 state.failures = [f"{o.guideline}/{o.filename}: {o.message}" for o in report.outcomes if o.status == "failed"]
                 state.summary = report.summary()
+                state.built_id = prepared.sources[0].id
             else:
                 state.summary = "not built: fix the errors first"
         except Exception as exc:  # noqa: BLE001 - the preview shows the problem and keeps serving
@@ -235,19 +248,38 @@ class Preview:
         close = lower.rfind("</body>")
         return page[:close] + script + page[close:] if close >= 0 else page + script
 
+    def built_ids(self) -> set[str]:
+        with self.lock:
+            return {s.built_id for s in self.states.values() if s.built_id}
+
     def index_page(self) -> str:
-        return render_index(collect(self.out), title="Guideline preview", before=self.status_line() + self.panel(),
-                            head=RELOAD_SCRIPT % (self.version, VERSION_PATH))
+        return render_index(collect(self.out, only=self.built_ids()), title="Guideline preview",
+                            before=self.status_line() + self.panel(), head=RELOAD_SCRIPT % (self.version, VERSION_PATH))
+
+    def document(self, guideline_id: str, filename: str) -> bytes | None:
+        """The bytes of a document this preview built and may serve, or None (then: 404)."""
+        if guideline_id not in self.built_ids():
+            return None
+        entries = collect(self.out, only={guideline_id})
+        if not entries or filename not in {d.filename for d in entries[0].documents}:
+            return None
+        path = self.out / guideline_id / filename
+        try:
+            if not path.resolve(strict=True).is_relative_to(self.out.resolve()):
+                return None
+        except (OSError, RuntimeError):
+            return None
+        data = read_regular(path, MAX_DOCUMENT_BYTES + 1)
+        return data if data is not None and len(data) <= MAX_DOCUMENT_BYTES else None
 
 
 # --------------------------------------------------------------------------- HTTP
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
+class _Handler(http.server.BaseHTTPRequestHandler):
     preview: Preview  # set on the subclass made by make_server
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, directory=str(self.preview.out), **kwargs)
+    timeout = IDLE_SECONDS  # the socket timeout of each connection: an idle client is disconnected
+    server_version = "guideline-preview"
 
     def log_message(self, format, *args):  # noqa: A002 - the base class's signature
         pass
@@ -274,14 +306,29 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def _not_found(self) -> None:
+        self._send(404, b"not found\n", "text/plain; charset=utf-8")
+
     def do_HEAD(self):  # noqa: N802
         self.do_GET()
 
     def do_GET(self):  # noqa: N802
+        try:
+            self._answer()
+        except (ConnectionError, TimeoutError):
+            pass  # the client went away
+        except Exception:  # noqa: BLE001 - answer, and keep serving; the log says why
+            self.preview.log("the preview could not answer " + repr(self.path[:200]) + ":\n" + traceback.format_exc(limit=3))
+            try:
+                self._send(500, b"the preview could not answer this request\n", "text/plain; charset=utf-8")
+            except OSError:
+                pass
+
+    def _answer(self) -> None:
         if not self._host_ok():
             self._send(421, b"this preview only answers requests for localhost\n", "text/plain; charset=utf-8")
             return
-        path = unquote(urlsplit(self.path).path)
+        path = unquote(urlsplit(self.path).path, errors="replace")
         if path == VERSION_PATH:
             body = json.dumps({"version": self.preview.version}).encode()
             self._send(200, body, "application/json")
@@ -289,16 +336,25 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         if path in ("/", "/index.html"):
             self._send(200, self.preview.index_page().encode("utf-8"), "text/html; charset=utf-8")
             return
-        if path.endswith((".html", ".htm")):
-            target = Path(self.translate_path(self.path))
-            if target.is_file() and target.resolve().is_relative_to(self.preview.out.resolve()):
-                page = target.read_text(encoding="utf-8", errors="replace")
-                self._send(200, self.preview.inject(page).encode("utf-8"), "text/html; charset=utf-8")
-                return
-        if path.endswith("/manifest.json") or "/." in path:
-            self._send(404, b"not found\n", "text/plain; charset=utf-8")
+        parts = path.split("/")
+        # exactly /<guideline-id>/<file>: no folders, no dot-files, no NUL or other control characters
+        if len(parts) != 3 or parts[0] or any(not p or p.startswith(".") or not p.isprintable() for p in parts[1:]):
+            self._not_found()
             return
-        super().do_GET()
+        guideline_id, filename = parts[1], parts[2]
+        if filename == "manifest.json":
+            self._not_found()
+            return
+        data = self.preview.document(guideline_id, filename)
+        if data is None:
+            self._not_found()
+            return
+        if filename.endswith((".html", ".htm")):
+            page = data.decode("utf-8", errors="replace")
+            self._send(200, self.preview.inject(page).encode("utf-8"), "text/html; charset=utf-8")
+            return
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        self._send(200, data, content_type)
 
 
 class PreviewServer(http.server.ThreadingHTTPServer):

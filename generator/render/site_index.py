@@ -11,6 +11,7 @@ import html
 import json
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,50 @@ MANIFEST = "manifest.json"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON"}
+# A build folder can hold what nobody built (a committed `build/`, an archive): nothing is read
+# through a symbolic link, only regular files are opened, and reads are bounded.
+TITLE_BYTES = 8192  # a page's <title> is in its first bytes
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
+MAX_DOCUMENT_BYTES = 512 * 1024 * 1024  # larger "documents" are not listed (nor served by the preview)
+
+
+def regular_file(path: Path) -> os.stat_result | None:
+    """The file's status when it is a regular file and not a symbolic link; else None."""
+    try:
+        st = os.lstat(path)
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        return None
+    return st if stat.S_ISREG(st.st_mode) else None
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """At most `limit` bytes of a regular file, never through a symbolic link, never blocking on a FIFO."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except (OSError, ValueError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, left = [], limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1024 * 1024))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _real_folder(path: Path) -> bool:
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 @dataclass
@@ -42,30 +87,41 @@ class Entry:
 
 def _title_of(folder: Path) -> str | None:
     for page in sorted(folder.glob("*.html")):
-        try:
-            head = page.read_text(encoding="utf-8", errors="replace")[:8192]
-        except OSError:
+        data = read_regular(page, TITLE_BYTES)  # `a.html -> /dev/zero` is not a page
+        if data is None:
             continue
-        m = _TITLE.search(head)
+        m = _TITLE.search(data.decode("utf-8", errors="replace"))
         if m and m.group(1).strip():
             return html.unescape(" ".join(m.group(1).split()))
     return None
 
 
-def collect(build_dir: Path) -> list[Entry]:
-    """The guidelines built into build_dir (folders holding a manifest.json), sorted by id."""
+def collect(build_dir: Path, only: set[str] | None = None) -> list[Entry]:
+    """The guidelines built into build_dir (folders holding a manifest.json), sorted by id.
+
+    `only`: the guideline ids to list (the preview lists only what it built itself). Folders and
+    files that are symbolic links, and documents that are not regular files, are left out.
+    """
     entries = []
     build_dir = Path(build_dir)
     if not build_dir.is_dir():
         return entries
-    for folder in sorted(p for p in build_dir.iterdir() if p.is_dir() and _SLUG.match(p.name)):
-        try:
-            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            outputs = manifest.get("outputs", {})
-        except (OSError, ValueError, AttributeError):
+    for folder in sorted(p for p in build_dir.iterdir() if _SLUG.match(p.name) and _real_folder(p)):
+        if only is not None and folder.name not in only:
             continue
-        files = sorted({o.get("file") for o in outputs.values() if isinstance(o, dict) and isinstance(o.get("file"), str)})
-        docs = [Document(f, (folder / f).stat().st_size) for f in files if "/" not in f and (folder / f).is_file()]
+        raw = read_regular(folder / MANIFEST, MAX_MANIFEST_BYTES + 1)
+        if raw is None or len(raw) > MAX_MANIFEST_BYTES:
+            continue
+        try:
+            outputs = json.loads(raw.decode("utf-8")).get("outputs", {})
+            files = sorted({o.get("file") for o in outputs.values() if isinstance(o, dict) and isinstance(o.get("file"), str)})
+        except (ValueError, AttributeError, TypeError):
+            continue
+        docs = []
+        for f in files:
+            st = regular_file(folder / f) if "/" not in f and not f.startswith(".") else None
+            if st is not None and st.st_size <= MAX_DOCUMENT_BYTES:
+                docs.append(Document(f, st.st_size))
         entries.append(Entry(folder.name, _title_of(folder) or folder.name, docs))
     return entries
 
