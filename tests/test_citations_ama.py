@@ -97,18 +97,18 @@ def test_references_are_numbered_by_first_citation_in_print_order():
     g = load(MINIMAL)
     assert reference_numbers(g) == {"weickhardt2012": 1, "yu2013": 2}
     assert statement_numbers(g) == {
-        "def-oligoprogression": "S1",
-        "rec-local-therapy": "S2",
-        "rec-continue-tki": "S3",
-        "ev-weickhardt": "S4",
+        "def-oligoprogression": "D1",
+        "rec-local-therapy": "R1",
+        "rec-continue-tki": "R2",
+        "ev-weickhardt": "E1",
     }
     # Print order follows the guideline's sections, not the order of statements.yaml.
     g.meta.sections.reverse()  # evidence, treatment, definitions
     assert statement_numbers(g) == {
-        "ev-weickhardt": "S1",
-        "rec-local-therapy": "S2",
-        "rec-continue-tki": "S3",
-        "def-oligoprogression": "S4",
+        "ev-weickhardt": "E1",
+        "rec-local-therapy": "R1",
+        "rec-continue-tki": "R2",
+        "def-oligoprogression": "D1",
     }
     assert reference_numbers(g) == {"weickhardt2012": 1, "yu2013": 2}
     g.meta.sections.reverse()

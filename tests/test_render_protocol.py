@@ -14,6 +14,8 @@ import pytest
 from pypdf import PdfReader
 
 from generator.render import citations
+from generator.render.environment import css_string
+from generator.render.typography import dashes
 from tests.render_kit import (
     MINIMAL,
     REAL,
@@ -84,7 +86,7 @@ def test_title_block(minimal):
     first_table = re.search(rb'<table class="meta">.*?</table>', html, re.S).group()
     meta = {t.split(" ", 1)[0]: t for a, t in find(first_table, "tr")}
     assert "Version 1.1.0" in meta["Version"]
-    assert meta["Status"] == "Status Draft"
+    assert meta["Status"] == "Status Draft (0 of 2 sign-offs, see authors and approvers)"
     assert meta["Effective"] == "Effective 2026-01-01" and meta["Review"] == "Review by 2028-01-01"
     assert meta["ICD-10"] == "ICD-10 C78.0 Secondary malignant neoplasm of lung"
     assert meta["ICD-11"] == "ICD-11 2D70"
@@ -104,8 +106,8 @@ def test_contents_link_to_every_chapter(minimal):
     # "What changed in this version" is left out when the fixture is not in a git repository
     what_changed = ["what-changed"] if b'id="what-changed"' in html else []
     assert [t.decode() for t in targets] == [
-        "scope", "grading", "sec-definitions", "sec-treatment", "sec-evidence",
-        "algorithm", "evidence-table", "references", *what_changed, "history",
+        "recommendations", "algorithm", "pathway", "scope", "sec-definitions", "sec-treatment", "sec-evidence",
+        "references", "authors", *what_changed, "history",
     ]  # fmt: skip
     for href in toc:
         assert href[1:] in ids, f"dangling link {href}"
@@ -114,17 +116,19 @@ def test_contents_link_to_every_chapter(minimal):
 def test_statements_are_numbered_and_cite_the_reference_list(minimal):
     html = minimal.html
     articles = find(html, "article")
+    # the evidence statement is a row of the evidence table, not an article: the study is printed once
     assert [a["id"] for a, _ in articles] == [
-        "stmt-def-oligoprogression", "stmt-rec-local-therapy", "stmt-rec-continue-tki", "stmt-ev-weickhardt",
+        "stmt-def-oligoprogression", "stmt-rec-local-therapy", "stmt-rec-continue-tki",
     ]  # fmt: skip
     texts = [t for _, t in articles]
-    assert texts[0].startswith("S1 Oligoprogression Definition Progression at a limited number of sites")
+    assert texts[0].startswith("D1 Oligoprogression Definition Progression at a limited number of sites")
     assert "controlled on the current systemic therapy. [1]" in texts[0]
     assert "may be considered while the current TKI continues. [1, 2]" in texts[1]
     assert "[1] abstract" in texts[1]  # the citation's locator is printed, not lost
-    assert texts[2].startswith("S3 Recommendation Level IV Grade C Continue the same TKI after local therapy. [2]")
+    assert texts[1].startswith("R1 Local ablative therapy Recommendation Level IV Grade C")
+    assert texts[2].startswith("R2 Recommendation Level IV Grade C Continue the same TKI after local therapy. [2]")
     cites = find(html, "span", **{"class": "cite"})
-    assert [t for _, t in cites] == ["[1]", "[1, 2]", "[2]", "[1]"]
+    assert [t for _, t in cites] == ["[1]", "[1, 2]", "[2]"]
     assert [a["href"] for a, t in find(html, "a") if t == "2" and a.get("href", "").startswith("#ref-")] == ["#ref-2"] * 2
     assert find(html, "li", id="ref-1") and find(html, "li", id="ref-2")
     assert b"<strong>limited number of sites</strong>" in html  # Markdown is rendered
@@ -149,11 +153,41 @@ def test_recommendations_are_boxed_with_level_and_grade_and_a_legend(minimal):
 
 
 def test_evidence_table(minimal):
-    table = find(minimal.html, "table", **{"class": "evidence"})[0][1]
+    (attrs, table), = find(minimal.html, "table", **{"class": "evidence stacking"})
     assert table == (
-        "Stmt Study Design Participants Result Ref. S4 Weickhardt 2012 Retrospective, single centre "
-        "65 screened; 25 received local therapy Median PFS2 6.2 months after local therapy 1"
+        "No. Study and design Participants Result Ref. Supports E1 Weickhardt 2012 Retrospective, single centre "
+        "Retrospective single-centre series of local ablative therapy on continued TKI. "
+        "65 screened; 25 received local therapy Median PFS2 6.2 months after local therapy 1 R1, D1"
     )
+    # the row is the evidence statement's anchor, and links to the statements that cite its references
+    (row, _), = find(minimal.html, "tr", id="stmt-ev-weickhardt")
+    supports = re.search(rb'<td data-label="Supports".*?</td>', minimal.html, re.S).group()
+    assert re.findall(rb'href="#([^"]+)"', supports) == [b"stmt-rec-local-therapy", b"stmt-def-oligoprogression"]
+
+
+def test_summary_of_recommendations_comes_first_and_links_to_each(minimal):
+    html = minimal.html
+    assert html.index(b'id="recommendations"') < html.index(b'id="algorithm"') < html.index(b'id="scope"')
+    (attrs, table), = find(html, "table", **{"class": "rec-summary stacking"})
+    assert table == (
+        "No. Recommendation Level Grade R1 Local ablative therapy IV C "
+        "R2 Continue the same TKI after local therapy. IV C"
+    )  # an untitled recommendation is summarised by its first sentence
+    rows = re.search(rb'<table class="rec-summary.*?</table>', html, re.S).group()
+    assert re.findall(rb'<td data-label="No."><a href="#([^"]+)"', rows) == [b"stmt-rec-local-therapy", b"stmt-rec-continue-tki"]
+
+
+def test_summary_and_legend_follow_the_declared_grading_system(tmp_path):
+    folder = copy_minimal(tmp_path)
+    meta = folder / "guideline.yaml"
+    meta.write_text(meta.read_text().replace("grading: esmo", "grading: grade"))
+    statements = folder / "statements.yaml"
+    statements.write_text(statements.read_text().replace("{level: IV, strength: C}", "{level: low, strength: conditional-for}"))
+    html = render_all(load(folder), pdf=False).html
+    (attrs, table), = find(html, "table", **{"class": "rec-summary stacking"})
+    assert table.startswith("No. Recommendation Certainty Strength R1 Local ablative therapy low conditional-for")
+    legend = [t for a, t in find(html, "table") if "legend-table" in a.get("class", "")]
+    assert legend[0].startswith("Certainty of evidence high") and legend[1].startswith("Strength of recommendation strong-for")
 
 
 def test_flowchart_figure_and_text_equivalent(minimal):
@@ -164,13 +198,16 @@ def test_flowchart_figure_and_text_equivalent(minimal):
         "Oligoprogression pathway (fixture): From progression on a TKI to local therapy or a switch of systemic therapy."
     )
     steps = [t for a, t in find(html, "li") if a.get("id", "").startswith("step-")]
-    assert steps[0] == "Start: Progression on TKI (S1) Then go to step 2."
+    assert steps[0] == "Start: Progression on TKI (D1) Then go to step 2."
     assert steps[1] == (
-        "Decision: Limited progression, all sites treatable? (S1) "
+        "Decision: Limited progression, all sites treatable? (D1) "
         "Yes: go to step 3 (Local ablative therapy, continue TKI). No: go to step 5 (Switch systemic therapy)."
     )
     assert "Limited: return to step 2 (Limited progression, all sites treatable?)." in steps[3]
-    assert steps[5] == "End: Continue TKI and follow-up (S3) The pathway ends here."
+    assert steps[5] == "End: Continue TKI and follow-up (R2) The pathway ends here."
+    caption = find(html, "figcaption")[0][1]
+    assert "Text alternative: the pathway step by step." in caption
+    assert [a["href"] for a, t in find(html, "a") if a.get("class") in ("to-pathway", "full-size")] == ["#pathway", "flowchart.svg"]
 
 
 def test_references_in_ama_style_with_doi_links(minimal):
@@ -178,7 +215,7 @@ def test_references_in_ama_style_with_doi_links(minimal):
     g = load(MINIMAL)
     (a1, ref1), = find(html, "li", id="ref-1")
     expected = citations.plain_text(citations.format_reference(g.references_by_id["weickhardt2012"]))
-    assert ref1 == f"1. {expected} Cited in S1, S2, S4."
+    assert ref1 == f"1. {expected} Cited in D1, R1, E1."
     assert find(html, "i")[0][1] == "Journal of Thoracic Oncology"
     links = [a["href"] for a, t in find(html, "a") if t.startswith("doi:")]
     assert links == ["https://doi.org/10.1097/jto.0b013e3182745948", "https://doi.org/10.1097/jto.0b013e31827e1f83"]
@@ -197,7 +234,7 @@ def test_draft_marking_only_for_drafts(tmp_path, minimal):
     published = render_all(load(folder), pdf=False)
     body = published.html.split(b"</style>", 1)[1]
     assert b"DRAFT" not in body and b"draft-watermark" not in body
-    assert b"Status: Published" in published.html
+    assert str(css_string("Status: Published")).encode() in published.html  # the running footer
 
 
 def test_caution_is_shown_with_the_reference_and_where_it_is_cited(tmp_path):
@@ -211,7 +248,7 @@ def test_caution_is_shown_with_the_reference_and_where_it_is_cited(tmp_path):
     )
     html = render_all(load(folder), pdf=False).html
     cites = [t for _, t in find(html, "span", **{"class": "cite"})]
-    assert cites == ["[1]", "[1, 2⚠]", "[2⚠]", "[1]"]
+    assert cites == ["[1]", "[1, 2⚠]", "[2⚠]"]
     notes = [t for a, t in find(html, "p") if a.get("class") == "caution"]
     assert notes == ["⚠ Caution on reference [2] (Local therapy with continued EGFR tyrosine…, 2013): An expression of concern was published in 2024."] * 2
     (_, ref2), = find(html, "li", id="ref-2")
@@ -250,12 +287,14 @@ def assert_pdf_shows_every_statement_and_doi(rendered, tmp_path):
     for section in view["sections"]:
         for s in section["statements"]:
             blocks, marks = statement_text_with_citations(g, s)
-            blocks = [b.replace("-", "") for b in blocks]
+            blocks = [dashes(b).replace("-", "") for b in blocks]  # ranges print with en dashes (0–2)
             for block in blocks:
                 assert block in text, f"{s['number']} ({s['id']}): {block[:60]!r}... not in the PDF text"
             assert f"{blocks[-1]} {marks}" in text or (marks in text and blocks[-1] in text), s["id"]
             if s["title"]:
-                assert squash(s["title"]).replace("-", "") in text
+                assert dashes(squash(s["title"])).replace("-", "") in text
+        for row in section["evidence"]:  # each study once, in the evidence table
+            assert squash(dashes(row["study"])).replace("-", "") in text, row["id"]
     for ref in g.references:
         assert f"doi:{ref.DOI.lower()}".replace("-", "") in text.lower(), ref.id
 
@@ -350,12 +389,13 @@ def test_renders_in_separate_processes_are_byte_identical(minimal, tmp_path):
     assert (tmp_path / "a.html").read_bytes() == minimal.html
     assert (tmp_path / "a.pdf").read_bytes() == minimal.pdf
 
-    env["SOURCE_DATE_EPOCH"] = "1767225600"  # 2026-01-01
+    env["SOURCE_DATE_EPOCH"] = "1740787200"  # 2025-03-01, not the guideline's own date
     subprocess.run([sys.executable, "-c", script, str(MINIMAL), str(tmp_path)], cwd=ROOT, env=env, check=True)
     dated = PdfReader(tmp_path / "a.pdf").metadata
-    assert dated["/CreationDate"].startswith("D:20260101000000") and dated["/ModDate"] == dated["/CreationDate"]
+    assert dated["/CreationDate"].startswith("D:20250301000000") and dated["/ModDate"] == dated["/CreationDate"]
+    # without SOURCE_DATE_EPOCH: the guideline's last change (its newest changelog entry)
     default = PdfReader(io.BytesIO(minimal.pdf)).metadata
-    assert default["/CreationDate"].startswith("D:20000101000000")
+    assert default["/CreationDate"].startswith("D:20260101000000")
 
 
 # --------------------------------------------------------------------------- the real guideline
@@ -403,3 +443,66 @@ def test_protocol_html_passes_axe_wcag21_aa(minimal, tmp_path):
             assert {Path(r.split("?")[0]).name for r in requests} == {"clinician-protocol.html", "flowchart.svg"}
         finally:
             browser.close()
+
+
+# --------------------------------------------------------------------------- PDF internals
+
+
+def marked_content_reachability(pdf: bytes) -> tuple[int, int, int]:
+    """(marked-content ids in the page streams, how many the structure tree reaches, artifact sequences)."""
+    from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject
+
+    reader = PdfReader(io.BytesIO(pdf))
+    reached: set[tuple[int, int]] = set()
+    seen: set[int] = set()
+    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, IndirectObject):
+            if item.idnum in seen:
+                continue
+            seen.add(item.idnum)
+            item = item.get_object()
+        if isinstance(item, ArrayObject):
+            stack.extend(item)
+            continue
+        if not isinstance(item, DictionaryObject) or "/K" not in item:
+            continue
+        page = item.get("/Pg")
+        kids = item["/K"] if isinstance(item["/K"], ArrayObject) else [item["/K"]]
+        for kid in kids:
+            if isinstance(kid, int):
+                reached.add((page.idnum, int(kid)))
+                continue
+            obj = kid.get_object()
+            if obj.get("/Type") == "/MCR":
+                reached.add((obj.get("/Pg", page).idnum, int(obj["/MCID"])))
+            elif obj.get("/Type") != "/OBJR":
+                stack.append(kid)
+    ids, found, artifacts = 0, 0, 0
+    for page in reader.pages:
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            if operator not in (b"BDC", b"BMC"):
+                continue
+            if operands[0] == "/Artifact":
+                artifacts += 1
+            elif operator == b"BDC" and isinstance(operands[1], DictionaryObject) and "/MCID" in operands[1]:
+                ids += 1
+                found += (page.indirect_reference.idnum, int(operands[1]["/MCID"])) in reached
+    return ids, found, artifacts
+
+
+def test_every_marked_content_id_is_reached_from_the_structure_tree(minimal):
+    ids, found, artifacts = marked_content_reachability(minimal.pdf)
+    assert ids > 100 and found == ids
+    # running header, footer and draft mark are pagination artifacts: at least four per page
+    pages = len(PdfReader(io.BytesIO(minimal.pdf)).pages)
+    assert artifacts >= 4 * pages
+
+
+def test_pdf_document_information(minimal):
+    info = PdfReader(io.BytesIO(minimal.pdf)).metadata
+    assert info["/Title"].startswith("Local treatment of oligoprogression on targeted therapy (test fixture)")
+    assert info["/Author"] == "Guideline committee: Thoracic oncology, Radiation oncology"  # no names yet
+    assert info["/Subject"] and "clinical guideline" in info["/Keywords"]
+    assert "C78.0" in info["/Keywords"]

@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 
 from generator.content import markdown
 from generator.content.paths import TEMPLATES
+from generator.render import typography
 
 
 class AssetError(Exception):
@@ -69,6 +70,17 @@ def _append_inline(html: str, extra: str, separator: str = " ") -> Markup:
     return html + extra
 
 
+def css_string(value: str) -> Markup:
+    """A CSS string literal for text (e.g. a running header's `content:`), safe inside <style>.
+
+    Everything but letters, digits and spaces becomes a CSS escape (hex digits and the one space that ends it), so no quote, backslash,
+    `<` or `}` of the text can end the string, the rule or the style element.
+    """
+    text = value.unescape() if isinstance(value, Markup) else str(value)
+    body = "".join(ch if ch.isascii() and (ch.isalnum() or ch == " ") else f"\\{ord(ch):x} " for ch in text)
+    return Markup(f'"{body}"')
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -83,6 +95,8 @@ def environment() -> Environment:
     env.filters["markdown"] = _markdown_block
     env.filters["markdown_inline"] = _markdown_inline
     env.filters["append_inline"] = _append_inline
+    env.filters["dashes"] = typography.dashes_html
+    env.filters["css_string"] = css_string
     env.globals["asset_text"] = asset_text
     return env
 

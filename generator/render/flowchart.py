@@ -21,7 +21,8 @@ from xml.sax.saxutils import escape as xml_escape
 from generator.content.loader import Guideline
 from generator.content.models import AlgorithmNode
 from generator.render.environment import environment
-from generator.render.numbering import statement_numbers
+from generator.render.typography import dashes
+from generator.render.numbering import number_key, statement_numbers
 
 DOT_COMMAND = "graphviz-pure"
 WRAP = {"start": 20, "end": 20, "action": 20, "decision": 24}  # characters per line of a label
@@ -71,7 +72,7 @@ def pathway(g: Guideline) -> list[dict]:
                 "kind": node.kind,
                 "label": node.label,
                 "detail": node.detail,
-                "statements": sorted({numbers[s] for s in node.statements if s in numbers}, key=lambda n: int(n[1:])),
+                "statements": sorted({numbers[s] for s in node.statements if s in numbers}, key=number_key),
                 "edges": [
                     {"to": step_of[t], "to_label": g.nodes_by_id[t].label, "label": label, "loop": loop}
                     for t, label, loop in node.edges()
@@ -102,7 +103,7 @@ def view(g: Guideline) -> dict:
 
 def html_label(text: str, width: int) -> str:
     """Text for a Graphviz HTML-like label: wrapped into lines, each escaped (& < > " ')."""
-    lines = textwrap.wrap(" ".join(text.split()), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    lines = textwrap.wrap(dashes(" ".join(text.split())), width=width, break_long_words=True, break_on_hyphens=False) or [""]
     # graphviz-pure expands escapes such as \N (the node name) even in HTML-like labels, before or after
     # entities are decoded; a doubled backslash is its literal backslash.
     return "<BR/>".join(xml_escape(line.replace("\\", "\\\\"), {'"': "&quot;", "'": "&#39;"}) for line in lines)

@@ -1,7 +1,9 @@
-"""Document order: statements numbered S1, S2, ... and references [1], [2], ... as the protocol prints them.
+"""Document order: statements numbered by kind (R1, D1, B1, E1, ...) and references [1], [2], ...
 
+Recommendations and good-practice points share one series (R1, R2, ...), as published guidelines
+number their recommendations; definitions (D), background (B) and evidence (E) each have their own.
 The protocol, the flowchart's markers and the text equivalent of the pathway all use these numbers,
-so a marker "S4" in the flowchart is the statement printed as S4 in the protocol.
+so a marker "R4" in the flowchart is the recommendation printed as R4 in the protocol.
 """
 
 from __future__ import annotations
@@ -21,9 +23,28 @@ def ordered_statements(g: Guideline) -> list[Statement]:
     return [s for _, s in indexed]
 
 
+# The letter of each kind's series; a kind not listed here is numbered in the S series.
+PREFIXES = {"recommendation": "R", "good-practice": "R", "definition": "D", "background": "B", "evidence": "E"}
+
+
 def statement_numbers(g: Guideline) -> dict[str, str]:
-    """statement id -> "S1", "S2", ... in print order."""
-    return {s.id: f"S{i}" for i, s in enumerate(ordered_statements(g), start=1)}
+    """statement id -> "R1", "D1", "B2", ... in print order within each kind's series."""
+    counts: dict[str, int] = {}
+    numbers: dict[str, str] = {}
+    for s in ordered_statements(g):
+        prefix = PREFIXES.get(s.kind, "S")
+        counts[prefix] = counts.get(prefix, 0) + 1
+        numbers[s.id] = f"{prefix}{counts[prefix]}"
+    return numbers
+
+
+SERIES_ORDER = "RDBES"
+
+
+def number_key(number: str) -> tuple[int, int]:
+    """Sort key for printed numbers: recommendations first, then D, B, E; R2 before R10."""
+    prefix, digits = number[:1], number[1:]
+    return (SERIES_ORDER.find(prefix), int(digits) if digits.isdigit() else 0)
 
 
 def reference_numbers(g: Guideline) -> dict[str, int]:

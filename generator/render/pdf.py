@@ -26,6 +26,7 @@ from typing import Mapping
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+import pydyf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
@@ -101,8 +102,18 @@ def source_epoch() -> int:
         return DEFAULT_EPOCH
 
 
-def source_date() -> str:
-    """The W3C date of the build (see source_epoch)."""
+def source_date(document_date: str | None = None) -> str:
+    """The PDF's creation and modification date, as a W3C date.
+
+    SOURCE_DATE_EPOCH when set; else the date the document declares (<meta name="dcterms.modified">:
+    the guideline's last change or its effective date); else the fixed default of source_epoch().
+    """
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not (raw and raw.lstrip("-").isdigit()) and document_date:
+        try:
+            return f"{dt.date.fromisoformat(document_date[:10]).isoformat()}T00:00:00Z"
+        except ValueError:
+            pass
     moment = dt.datetime.fromtimestamp(source_epoch(), tz=dt.timezone.utc)
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -177,5 +188,58 @@ def _render(html: str, fetcher: ProjectFetcher, stylesheets: tuple[str, ...], op
         raise ValueError("a PDF/UA document needs <title> and <html lang>")
     if metadata.attachments:  # belt and braces: the fetcher already refuses every attachment URL
         raise UnsafeResourceError("<link rel=attachment>", "file attachments are not allowed")
-    metadata.created = metadata.modified = source_date()
-    return document.write_pdf(**options)
+    date = source_date(metadata.modified or metadata.created)
+    metadata.created = metadata.modified = date
+    return document.write_pdf(finisher=mark_pagination_artifacts, **options)
+
+
+def _number(reference) -> int | None:
+    """The object number of a pydyf reference (b"12 0 R"), or None for any other value."""
+    if isinstance(reference, (bytes, str)):
+        text = reference.decode("ascii") if isinstance(reference, bytes) else reference
+        parts = text.split()
+        if len(parts) == 3 and parts[2] == "R" and parts[0].isdigit():
+            return int(parts[0])
+    return None
+
+
+def mark_pagination_artifacts(document, pdf) -> None:
+    """Make every marked-content sequence the structure tree does not reach an /Artifact (/Pagination).
+
+    WeasyPrint tags the text of page-margin boxes (running headers, footers, the draft mark) like body
+    text, but links it to structure elements that hang outside the tree (PDF 1.7 has no place for them
+    there): a PDF/UA checker reports such content as untagged. Headers and footers are pagination
+    artifacts, so that is what they become; the parent tree forgets them.
+    """
+    objects = pdf.objects
+    root = objects[_number(pdf.catalog["StructTreeRoot"])]
+    reachable: set[tuple[int, int]] = set()  # (page object number, MCID)
+    stack = [_number(k) for k in root["K"]]
+    while stack:
+        number = stack.pop()
+        if number is None:
+            continue
+        element = objects[number]
+        page = _number(element.get("Pg")) if hasattr(element, "get") else None
+        for kid in element.get("K", ()) if hasattr(element, "get") else ():
+            if isinstance(kid, int):
+                reachable.add((page, kid))
+            else:
+                stack.append(_number(kid))
+    parent_tree = objects[_number(root["ParentTree"])]["Nums"]
+    kids = pdf.pages["Kids"]  # pydyf keeps it flat: [number, 0, "R", number, 0, "R", ...]
+    for index, page_number in enumerate(kids[0::3]):
+        stream = objects[_number(objects[page_number]["Contents"])]
+        items = stream.stream
+        orphans = set()
+        for i, item in enumerate(items):
+            if isinstance(item, dict) and "MCID" in item and i + 1 < len(items) and items[i + 1] == b"BDC":
+                if (page_number, item["MCID"]) not in reachable:
+                    orphans.add(item["MCID"])
+                    items[i - 1] = "/Artifact"
+                    items[i] = pydyf.Dictionary({"Type": "/Pagination"})
+        mapping = parent_tree[2 * index + 1] if 2 * index + 1 < len(parent_tree) else None
+        if orphans and isinstance(mapping, list):
+            for mcid in orphans:
+                if mcid < len(mapping):
+                    mapping[mcid] = "null"

@@ -8,13 +8,16 @@ fills the template. Author Markdown stays Markdown in the view and is rendered b
 
 from __future__ import annotations
 
+import re
+
 from generator.history.changes import what_changed_summary
 from generator.content.grading import SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.models import Statement
 from generator.render import citations, flowchart
 from generator.render.environment import render_template
-from generator.render.numbering import ordered_statements, reference_numbers, statement_numbers
+from generator.render.numbering import number_key, ordered_statements, reference_numbers, statement_numbers
+from generator.render.typography import plain_text
 
 TEMPLATE = "protocol/protocol.html"
 FLOWCHART_FILE = "flowchart.svg"
@@ -27,6 +30,7 @@ KIND_LABELS = {
     "evidence": "Evidence",
 }
 STATUS_LABELS = {"draft": "Draft", "published": "Published", "retired": "Retired"}
+RECOMMENDATION_KINDS = ("recommendation", "good-practice")  # the R series and the summary table
 
 
 def _date(value) -> str | None:
@@ -104,6 +108,61 @@ def _short_ref(ref) -> str:
     return f"{title}, {year}" if year else title
 
 
+def _first_sentence(text: str) -> str:
+    """The first sentence of a Markdown text (the summary table's text for an untitled recommendation)."""
+    flat = " ".join(text.split())
+    match = re.search(r"(?<=[.!?])\s", flat)
+    return flat[: match.start()] if match else flat
+
+
+def _evidence_rows(ordered: list[Statement], numbers: dict[str, str], ref_numbers: dict[str, int]) -> dict[str, dict]:
+    """One row per evidence statement: the study, and the statements that rest on it.
+
+    A statement rests on an evidence row when it cites one of the row's references.
+    """
+    rows = {}
+    for s in ordered:
+        if s.kind != "evidence":
+            continue
+        keys = set(s.citation_keys)
+        supports = sorted(
+            ({"number": numbers[o.id], "id": o.id} for o in ordered if o.kind != "evidence" and keys.intersection(o.citation_keys)),
+            key=lambda item: number_key(item["number"]),
+        )
+        study = s.study
+        rows[s.id] = {
+            "number": numbers[s.id],
+            "id": s.id,
+            "title": s.title,
+            "text": s.text,
+            "study": study.study if study else (s.title or numbers[s.id]),
+            "design": study.design if study else "",
+            "participants": study.participants if study else "",
+            "result": study.result if study else "",
+            "refs": sorted({ref_numbers[k] for k in s.citation_keys if k in ref_numbers}),
+            "supports": supports,
+        }
+    return rows
+
+
+def _pdf_metadata(g: Guideline) -> dict:
+    """What the PDF's document information says: author, subject, keywords and date."""
+    meta = g.meta
+    names = [a.name for a in meta.authors if a.name and a.responsibility == "author"]
+    names = names or [a.name for a in meta.authors if a.name]
+    organisations = list(dict.fromkeys(a.organisation for a in meta.authors if a.organisation))
+    author = ", ".join(names or organisations) or "Guideline committee: " + ", ".join(a.role for a in meta.authors)
+    dated = [e.date for e in meta.changelog if e.date is not None]
+    date = max(dated) if dated else meta.dates.effective  # the guideline's last change, else its effective date
+    keywords = list(dict.fromkeys([*meta.keywords, *meta.codes.icd10, *meta.codes.icd11, "clinical guideline"]))
+    return {
+        "author": author,
+        "subject": plain_text(meta.summary) if meta.summary else plain_text(meta.scope.population),
+        "keywords": ", ".join(keywords),
+        "date": _date(date),
+    }
+
+
 def view(g: Guideline) -> dict:
     meta = g.meta
     numbers = statement_numbers(g)
@@ -111,30 +170,32 @@ def view(g: Guideline) -> dict:
     ordered = ordered_statements(g)
     statements = {s.id: _statement(s, numbers[s.id], ref_numbers, g) for s in ordered}
 
+    rows = _evidence_rows(ordered, numbers, ref_numbers)
     sections = []
     for section in meta.sections:
+        in_section = [s for s in ordered if s.section == section.id]
         sections.append(
             {
                 "id": section.id,
                 "title": section.title,
                 "intro": section.intro,
-                "statements": [statements[s.id] for s in ordered if s.section == section.id],
+                # evidence is printed once, as the section's evidence table; everything else as statements
+                "statements": [statements[s.id] for s in in_section if s.kind != "evidence"],
+                "evidence": [rows[s.id] for s in in_section if s.id in rows],
             }
         )
-
-    evidence = []
-    for s in ordered:
-        if s.study is not None:
-            evidence.append(
-                {
-                    "statement": numbers[s.id],
-                    "study": s.study.study,
-                    "design": s.study.design,
-                    "participants": s.study.participants,
-                    "result": s.study.result,
-                    "refs": sorted({ref_numbers[k] for k in s.citation_keys if k in ref_numbers}),
-                }
-            )
+    summary = [
+        {
+            "number": numbers[s.id],
+            "id": s.id,
+            "kind": s.kind,
+            "kind_label": KIND_LABELS[s.kind],
+            "text": s.title or _first_sentence(s.text),
+            "grade": statements[s.id]["grade"],
+        }
+        for s in ordered
+        if s.kind in RECOMMENDATION_KINDS
+    ]
 
     cited_by: dict[str, list[str]] = {}
     for s in ordered:
@@ -179,6 +240,7 @@ def view(g: Guideline) -> dict:
         "codes": {"icd10": [_icd10(c) for c in meta.codes.icd10], "icd11": list(meta.codes.icd11)},
         "grading": _grading(meta.grading),
         "authors": authors,
+        "signoff": {"signed": sum(1 for a in meta.authors if a.signed_off), "total": len(meta.authors)},
         "summary": meta.summary,
         "scope": {
             "population": meta.scope.population,
@@ -187,7 +249,8 @@ def view(g: Guideline) -> dict:
             "not_covered": list(meta.scope.not_covered),
         },
         "sections": sections,
-        "evidence": evidence,
+        "recommendations": summary,
+        "has_evidence": bool(rows),
         "algorithm": {
             "present": g.algorithm is not None and bool(g.nodes),
             "title": g.algorithm.title if g.algorithm else "",
@@ -201,6 +264,7 @@ def view(g: Guideline) -> dict:
         ],
         # "What changed in this version": against the previous release tag (generator/history/changes.py)
         "what_changed": what_changed_summary(g, numbers),
+        "pdf": _pdf_metadata(g),
     }
 
 

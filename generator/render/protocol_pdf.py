@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from generator.content.loader import Guideline
 from generator.render import protocol
+from generator.render.environment import asset_path
+
+WATERMARK = "draft-watermark.svg"  # the page background of a draft (protocol.css, @page draft)
 
 
 def view(g: Guideline) -> dict:
@@ -15,4 +18,5 @@ def view(g: Guideline) -> dict:
 def render(view: dict, deps: dict[str, bytes]) -> bytes:
     from generator.render.pdf import render_pdf  # WeasyPrint is imported only when a PDF is made
 
-    return render_pdf(deps["clinician-protocol-html"], files={view["image"]: deps["flowchart"]})
+    files = {view["image"]: deps["flowchart"], WATERMARK: asset_path(f"protocol/{WATERMARK}").read_bytes()}
+    return render_pdf(deps["clinician-protocol-html"], files=files)
