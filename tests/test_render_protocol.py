@@ -282,12 +282,13 @@ def assert_pdf_shows_every_statement_and_doi(rendered, tmp_path):
     g = rendered.guideline
     # pdf_text joins a word broken at a line-end hyphen ("second-|line" -> "second-line"): compare without hyphens.
     # A line may also break after a slash ("pathology/|molecular"): that break reads as a space.
-    text = strip_page_furniture(pdf_text(rendered.pdf, tmp_path), g).replace("-", "").replace("/ ", "/")
+    # A line may break after an en dash too ("0–|2").
+    text = strip_page_furniture(pdf_text(rendered.pdf, tmp_path), g).replace("-", "").replace("/ ", "/").replace("– ", "–")
     view = protocol.view(g)
     for section in view["sections"]:
         for s in section["statements"]:
             blocks, marks = statement_text_with_citations(g, s)
-            blocks = [dashes(b).replace("-", "") for b in blocks]  # ranges print with en dashes (0–2)
+            blocks = [dashes(b).replace("-", "").replace("– ", "–") for b in blocks]  # ranges print with en dashes (0–2)
             for block in blocks:
                 assert block in text, f"{s['number']} ({s['id']}): {block[:60]!r}... not in the PDF text"
             assert f"{blocks[-1]} {marks}" in text or (marks in text and blocks[-1] in text), s["id"]

@@ -66,7 +66,8 @@ def test_notes_appear_in_no_document_and_no_export(tmp_path, cli):
 def test_not_covered_is_printed_in_the_protocol_scope(tmp_path):
     g = load_guideline(_with_notes(tmp_path, MINIMAL)).guideline
     html = render_all(g, pdf=False).html.decode("utf-8")
-    scope = html[html.index('id="scope"') : html.index('id="grading"')]
+    start = html.index('id="scope"')
+    scope = html[start : html.index("</section>", start)]
     assert "<dt>Not covered by this version</dt>" in scope
     assert "Re-treatment of a lesion that fails in the field (no confirmed reference)." in scope
 

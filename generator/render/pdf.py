@@ -102,13 +102,14 @@ def source_epoch() -> int:
         return DEFAULT_EPOCH
 
 
-def source_date(document_date: str | None = None) -> str:
+def source_date(document_date: str | None = None, declared_epoch: str | None = None) -> str:
     """The PDF's creation and modification date, as a W3C date.
 
     SOURCE_DATE_EPOCH when set; else the date the document declares (<meta name="dcterms.modified">:
     the guideline's last change or its effective date); else the fixed default of source_epoch().
+    `declared_epoch` is the caller's SOURCE_DATE_EPOCH (default: the environment's).
     """
-    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    raw = (os.environ.get("SOURCE_DATE_EPOCH", "") if declared_epoch is None else declared_epoch).strip()
     if not (raw and raw.lstrip("-").isdigit()) and document_date:
         try:
             return f"{dt.date.fromisoformat(document_date[:10]).isoformat()}T00:00:00Z"
@@ -170,16 +171,18 @@ def render_pdf(
         "pdf_identifier": False,
         "optimize_images": False,
     }
+    declared = os.environ.get("SOURCE_DATE_EPOCH", "")  # read before _fixed_epoch() sets it for fontTools
     try:
         with _fixed_epoch():
-            return _render(html, fetcher, (FONTS_STYLESHEET, *stylesheets), options)
+            return _render(html, fetcher, (FONTS_STYLESHEET, *stylesheets), options, declared)
     except RefusedURL as exc:
         raise UnsafeResourceError(exc.url, exc.reason) from None
     except FatalURLFetchingError as exc:  # WeasyPrint wraps other fetch failures in its own fatal error
         raise UnsafeResourceError(str(exc), "the resource could not be loaded") from None
 
 
-def _render(html: str, fetcher: ProjectFetcher, stylesheets: tuple[str, ...], options: dict) -> bytes:
+def _render(html: str, fetcher: ProjectFetcher, stylesheets: tuple[str, ...], options: dict,
+            declared_epoch: str | None = None) -> bytes:
     document = HTML(string=html, base_url=GENERATED_BASE + "document.html", url_fetcher=fetcher).render(
         font_config=FONT_CONFIG, stylesheets=[stylesheet(s) for s in stylesheets], **options
     )
@@ -188,7 +191,7 @@ def _render(html: str, fetcher: ProjectFetcher, stylesheets: tuple[str, ...], op
         raise ValueError("a PDF/UA document needs <title> and <html lang>")
     if metadata.attachments:  # belt and braces: the fetcher already refuses every attachment URL
         raise UnsafeResourceError("<link rel=attachment>", "file attachments are not allowed")
-    date = source_date(metadata.modified or metadata.created)
+    date = source_date(metadata.modified or metadata.created, declared_epoch)
     metadata.created = metadata.modified = date
     return document.write_pdf(finisher=mark_pagination_artifacts, **options)
 
