@@ -43,14 +43,17 @@ class ContentModel(BaseModel):
                 return source.location(field_path)
         return source.location(path)
 
-    def text_location(self, field: str, offset: int) -> Location:
-        """The location of character `offset` inside the string field `field`."""
+    def text_location(self, field: str, offset: int, index: int | None = None) -> Location:
+        """The location of character `offset` inside the string field `field` (item `index` of a list field)."""
         value = getattr(self, field, None)
+        if index is not None:
+            value = value[index] if isinstance(value, list) and 0 <= index < len(value) else None
         if self._where is None or not isinstance(value, str):
             return self.location(field)
         source, path = self._where
         info = type(self).model_fields[field]
-        return source.text_location(path + (info.alias or field,), offset, value)
+        key = path + (info.alias or field,) + ((index,) if index is not None else ())
+        return source.text_location(key, offset, value)
 
 
 # --------------------------------------------------------------------------- guideline.yaml

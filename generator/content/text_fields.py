@@ -1,12 +1,54 @@
-"""Every piece of author-written text in a guideline, with the object and field it lives in."""
+"""Every piece of author-written text in a guideline, with the object and field it lives in.
+
+The fields are enumerated from the content models, not listed by hand: every string field of
+every model (and every string in a list field) is text that reaches a document, the FHIR bundle
+or a terminal, so a field added to a model is covered without touching this module. Only fields
+whose values a pattern or a fixed choice already constrains (ids, versions, `kind: ...`) are
+left out. Each field has a kind:
+
+* "markdown":   rendered through Markdown (statement text, intros, study rows, node details);
+* "identifier": a DOI, URL, PMID, PMCID or ISSN, printed as a link or a code (its characters are
+                checked; long words, markup and braces are the identifier's business);
+* "plain":      everything else, printed as plain text (titles, names, roles, labels, pages, ...).
+"""
 
 from __future__ import annotations
 
+import functools
+import types
+import typing
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Literal
+
+from pydantic.fields import FieldInfo
 
 from generator.content.loader import Guideline
+from generator.content import models as m
 from generator.content.models import ContentModel
+
+# Rendered through Markdown; every other text field is printed as plain text.
+MARKDOWN_FIELDS = {
+    (m.GuidelineMeta, "summary"),
+    (m.Scope, "population"),
+    (m.Scope, "setting"),
+    (m.Section, "intro"),
+    (m.Statement, "text"),
+    (m.StudySummary, "study"),
+    (m.StudySummary, "design"),
+    (m.StudySummary, "participants"),
+    (m.StudySummary, "result"),
+    (m.PatientText, "text"),
+    (m.AlgorithmNode, "detail"),
+}
+IDENTIFIER_FIELDS = {
+    (m.Reference, "DOI"),
+    (m.Reference, "URL"),
+    (m.Reference, "PMID"),
+    (m.Reference, "PMCID"),
+    (m.Reference, "ISSN"),
+}
+PATIENT_MODELS = (m.PatientSettings, m.PatientSection, m.GlossaryEntry, m.PatientQuestion, m.PatientText)
+SHARED_MODELS = (m.AlgorithmNode, m.Branch, m.AlgorithmFile)  # the flowchart: both audiences
 
 
 @dataclass(frozen=True)
@@ -16,55 +58,85 @@ class TextField:
     text: str
     markdown: bool  # rendered through Markdown (statement text) or printed as plain text
     audience: str  # "clinician", "patient" or "both"
+    kind: str = "plain"  # "markdown", "identifier" or "plain"
+    index: int | None = None  # the item of a list field (e.g. scope.out_of_scope[2])
+
+    def location(self, offset: int):
+        """Where character `offset` of this text was written."""
+        return self.owner.text_location(self.field, offset, index=self.index)
 
 
-def _fields(owner: ContentModel | None, names: tuple[str, ...], markdown: bool, audience: str) -> Iterator[TextField]:
-    if owner is None:
-        return
-    for name in names:
-        value = getattr(owner, name, None)
-        if isinstance(value, str):
-            yield TextField(owner, name, value, markdown, audience)
+def _constrained(annotation, info: FieldInfo | None = None) -> bool:
+    """True when a pattern or a fixed set of values (Literal) decides what the value may hold."""
+    metadata = list(info.metadata) if info is not None else []
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        metadata += list(typing.get_args(annotation)[1:])
+        annotation = typing.get_args(annotation)[0]
+        origin = typing.get_origin(annotation)
+    if origin is Literal:
+        return True
+    if any(getattr(c, "pattern", None) for c in metadata):
+        return True
+    if origin is list:
+        (item,) = typing.get_args(annotation) or (None,)
+        return item is not None and _constrained(item)
+    if origin is typing.Union or origin is types.UnionType:  # `X | None`
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return bool(args) and all(_constrained(a) for a in args)
+    return False
+
+
+@functools.lru_cache(maxsize=None)
+def _text_fields(model: type[ContentModel]) -> tuple[tuple[str, str, str], ...]:
+    """(field name, kind, audience) of every field of `model` that can hold free text."""
+    if issubclass(model, PATIENT_MODELS):
+        audience = "patient"
+    elif issubclass(model, SHARED_MODELS) or model is m.GuidelineMeta:
+        audience = "both"
+    else:
+        audience = "clinician"
+    out = []
+    for name, info in model.model_fields.items():
+        if _constrained(info.annotation, info):
+            continue
+        if (model, name) in MARKDOWN_FIELDS:
+            kind = "markdown"
+        elif (model, name) in IDENTIFIER_FIELDS:
+            kind = "identifier"
+        else:
+            kind = "plain"
+        out.append((name, kind, audience))
+    return tuple(out)
+
+
+def _walk(obj: ContentModel) -> Iterator[TextField]:
+    kinds = {name: (kind, audience) for name, kind, audience in _text_fields(type(obj))}
+    for name in type(obj).model_fields:
+        value = getattr(obj, name, None)
+        if isinstance(value, ContentModel):
+            yield from _walk(value)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, ContentModel):
+                    yield from _walk(item)
+                elif isinstance(item, str) and name in kinds:
+                    kind, audience = kinds[name]
+                    yield TextField(obj, name, item, kind == "markdown", audience, kind, i)
+        elif isinstance(value, str) and name in kinds:
+            kind, audience = kinds[name]
+            yield TextField(obj, name, value, kind == "markdown", audience, kind)
 
 
 def iter_text(g: Guideline) -> Iterator[TextField]:
-    meta = g.meta
-    if meta is not None:
-        yield from _fields(meta, ("title", "short_title"), False, "both")
-        yield from _fields(meta, ("summary",), True, "clinician")
-        yield from _fields(meta.scope, ("population", "setting"), True, "clinician")
-        for name in ("out_of_scope", "not_covered"):
-            for item in getattr(meta.scope, name):
-                yield TextField(meta.scope, name, item, False, "clinician")
-        for section in meta.sections:
-            yield from _fields(section, ("title",), False, "clinician")
-            yield from _fields(section, ("intro",), True, "clinician")
-        for entry in meta.changelog:
-            for change in entry.changes:
-                yield TextField(entry, "changes", change, False, "clinician")
-        if meta.patient is not None:
-            yield from _fields(meta.patient, ("title",), False, "patient")
-            for section in meta.patient.sections:
-                yield from _fields(section, ("title",), False, "patient")
-            for entry in meta.patient.glossary:
-                yield from _fields(entry, ("term", "definition"), False, "patient")
-            for q in meta.patient.questions:
-                yield from _fields(q, ("text",), False, "patient")
+    """Every text field of the guideline: guideline.yaml, statements, algorithm, references."""
+    if g.meta is not None:
+        yield from _walk(g.meta)
     for s in g.statements:
-        yield from _fields(s, ("title",), False, "clinician")
-        yield from _fields(s, ("text",), True, "clinician")
-        for c in s.citations:
-            yield from _fields(c, ("locator", "quote"), False, "clinician")
-        if s.study is not None:
-            yield from _fields(s.study, ("study", "design", "participants", "result"), True, "clinician")
-        if s.patient is not None:
-            yield from _fields(s.patient, ("text",), True, "patient")
-    for n in g.nodes:
-        yield from _fields(n, ("label",), False, "both")
-        yield from _fields(n, ("detail",), True, "both")
-        for b in n.branches:
-            yield from _fields(b, ("label",), False, "both")
+        yield from _walk(s)
     if g.algorithm is not None:
-        yield from _fields(g.algorithm, ("title", "description"), False, "both")
+        yield from _walk(g.algorithm)
+    for n in g.nodes:
+        yield from _walk(n)
     for r in g.references:
-        yield from _fields(r, ("title", "container_title", "caution"), False, "clinician")
+        yield from _walk(r)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic
@@ -12,7 +13,14 @@ from generator.content.text_fields import TextField, iter_text
 
 # Bidirectional controls can make text read differently from how it is stored ("Trojan Source").
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
-_INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\u200b\u2060\ufeff]")
+# Characters that print as nothing, decided by Unicode category rather than by a list: controls
+# (Cc: tab and line breaks excepted), formats (Cf: zero-width space and joiners, soft hyphen,
+# word joiner, invisible operators, U+180E, the TAG characters U+E0000-E007F), private use and
+# surrogates; plus the letters and marks that fonts draw as blank: Hangul fillers, the braille
+# blank, the combining grapheme joiner, Khmer inherent vowels and the variation selectors.
+_VISIBLE_CONTROLS = {"\t", "\n", "\r"}
+_INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
+_BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 # The colon also as an HTML entity: Markdown decodes `javascript&#58;` in a link target.
 _UNSAFE_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file)\s*(?::|&colon;|&#0*58;?|&#x0*3a;?)")
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#")
@@ -26,19 +34,44 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
 
 
 def _at(field: TextField, offset: int):
-    return field.owner.text_location(field.field, offset)
+    return field.location(offset)
 
 
-def _check_field(f: TextField) -> Iterator[Diagnostic]:
+def invisible_character(text: str) -> int | None:
+    """The offset of the first character that prints as nothing (bidirectional controls excepted)."""
+    for i, ch in enumerate(text):
+        if ch in _VISIBLE_CONTROLS or _BIDI.match(ch):
+            continue
+        if unicodedata.category(ch) in _INVISIBLE_CATEGORIES or _BLANK.match(ch):
+            return i
+    return None
+
+
+def _check_characters(f: TextField) -> Iterator[Diagnostic]:
     text = f.text
     m = _BIDI.search(text)
     if m:
         yield Diagnostic.error(
             _at(f, m.start()), "bidi-control", f"invisible bidirectional control character U+{ord(m.group()):04X}; delete it"
         )
-    m = _INVISIBLE.search(text)
-    if m:
-        yield Diagnostic.error(_at(f, m.start()), "invisible-character", f"invisible control character U+{ord(m.group()):04X}; delete it")
+    i = invisible_character(text) if not text.isascii() or not text.isprintable() else None
+    if i is not None:
+        yield Diagnostic.error(
+            _at(f, i), "invisible-character",
+            f"invisible character U+{ord(text[i]):04X} ({unicodedata.name(text[i], 'unnamed')}); delete it",
+        )
+
+
+def _check_field(f: TextField) -> Iterator[Diagnostic]:
+    text = f.text
+    yield from _check_characters(f)
+    if f.kind == "identifier":  # a DOI or URL: its syntax is checked elsewhere; a URL's scheme here
+        m = _UNSAFE_SCHEME.search(text)
+        if m and f.field == "URL":
+            yield Diagnostic.error(
+                _at(f, m.start()), "unsafe-url", f"{m.group(1).lower()}: URLs are not allowed in content; link to an https:// page"
+            )
+        return
     m = _TEMPLATE.search(text)
     if m:
         yield Diagnostic.error(
