@@ -164,3 +164,13 @@ def test_diff_and_what_changed_for_folder_names_git_quotes(tmp_path, cli, name):
     info = changes_since_previous_release(load_guideline(folder).guideline)
     assert info["status"] == "changed", info
     assert info["diff"]["statements"]["changed"][0]["id"] == "rec-continue-tki"
+
+
+def test_a_revision_cannot_be_an_option_to_git(tmp_path, cli):
+    """`guideline diff --output=/tmp/x` style injection: a revision starting with '-' is never passed to git."""
+    _released_repo(tmp_path)
+    for rev in ("--output=pwned", "-ofoo", "--exec=touch pwned"):
+        result = cli("diff", "--", rev, "content/minimal")
+        assert result.exit_code == 2, result.output
+        assert "is not a git revision" in result.output
+    assert not (tmp_path / "pwned").exists() and not (tmp_path / "foo").exists()
