@@ -18,7 +18,6 @@ _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 # word joiner, invisible operators, U+180E, the TAG characters U+E0000-E007F), private use and
 # surrogates; plus the letters and marks that fonts draw as blank: Hangul fillers, the braille
 # blank, the combining grapheme joiner, Khmer inherent vowels and the variation selectors.
-_VISIBLE_CONTROLS = {"\t", "\n", "\r"}
 _INVISIBLE_CATEGORIES = {"Cc", "Cf", "Co", "Cs"}
 _BLANK = re.compile("[\u115f\u1160\u3164\uffa0\u2800\u034f\u17b4\u17b5\ufe00-\ufe0f\U000e0100-\U000e01ef]")
 # The colon also as an HTML entity: Markdown decodes `javascript&#58;` in a link target.
@@ -37,13 +36,17 @@ def _at(field: TextField, offset: int):
     return field.location(offset)
 
 
+_CANDIDATE = re.compile("[^\x20-\x7e\t\n\r]")  # printable ASCII never needs a look-up
+
+
 def invisible_character(text: str) -> int | None:
     """The offset of the first character that prints as nothing (bidirectional controls excepted)."""
-    for i, ch in enumerate(text):
-        if ch in _VISIBLE_CONTROLS or _BIDI.match(ch):
+    for m in _CANDIDATE.finditer(text):
+        ch = m.group()
+        if _BIDI.match(ch):
             continue
         if unicodedata.category(ch) in _INVISIBLE_CATEGORIES or _BLANK.match(ch):
-            return i
+            return m.start()
     return None
 
 
@@ -54,7 +57,7 @@ def _check_characters(f: TextField) -> Iterator[Diagnostic]:
         yield Diagnostic.error(
             _at(f, m.start()), "bidi-control", f"invisible bidirectional control character U+{ord(m.group()):04X}; delete it"
         )
-    i = invisible_character(text) if not text.isascii() or not text.isprintable() else None
+    i = invisible_character(text)
     if i is not None:
         yield Diagnostic.error(
             _at(f, i), "invisible-character",
