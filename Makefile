@@ -13,7 +13,7 @@ SHARD   ?=
 PYTEST_ARGS ?=
 BOOTSTRAP = @PYTHON=$(PYTHON) VENV=$(VENV) scripts/bootstrap
 
-.PHONY: all pdf html check test bench clean distclean venv serve fresh-check
+.PHONY: all pdf html check test bench clean distclean venv serve images fresh-check
 .DEFAULT_GOAL := pdf
 
 all: pdf
@@ -57,6 +57,21 @@ bench:
 ## `make pdf` and `make test` as a new user runs them (slow: see README)
 fresh-check:
 	@scripts/fresh-check
+
+## images: the README's pictures (docs/images/) from the built documents, so they never go stale
+IMAGE_GUIDELINE ?= oligoprogression-egfr-nsclc
+IMAGE_DPI       ?= 60
+images: pdf
+	@mkdir -p docs/images
+	pdftoppm -png -r $(IMAGE_DPI) -f 1 -l 1 -singlefile $(OUT)/$(IMAGE_GUIDELINE)/clinician-protocol.pdf docs/images/protocol-first-page
+	@pdf=$(OUT)/$(IMAGE_GUIDELINE)/clinician-protocol.pdf; \
+	pages=$$(pdfinfo $$pdf | awk '/^Pages:/ {print $$2}'); \
+	for p in $$(seq 1 $$pages); do \
+	  if pdftotext -f $$p -l $$p $$pdf - | grep -q '^Figure 1\.'; then \
+	    echo "pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/protocol-algorithm-page"; \
+	    pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/protocol-algorithm-page; break; \
+	  fi; \
+	done
 
 clean:
 	rm -rf $(OUT) .cache
