@@ -20,6 +20,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from generator.content.loader import Guideline
 from generator.content.models import AlgorithmNode
+from generator.content.paths import TEMPLATES
 from generator.render.environment import environment
 from generator.render.typography import dashes
 from generator.render.numbering import number_key, statement_numbers
@@ -103,7 +104,49 @@ def view(g: Guideline) -> dict:
 
 def html_label(text: str, width: int) -> str:
     """Text for a Graphviz HTML-like label: wrapped into lines, each escaped (& < > " ')."""
-    lines = textwrap.wrap(dashes(" ".join(text.split())), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+    return _escape_lines(_wrapped(text, width))
+
+
+LABEL_PT, MARKER_PT, EDGE_PT = 12, 10, 11  # the font sizes of templates/flowchart/flowchart.dot
+PAD_PT = (12, 7)  # room between a box's label and its edge (x, y), in points
+LINE_GAP = 1.2  # line height as a multiple of the font size
+
+
+@lru_cache(maxsize=4)
+def _font(name: str):
+    from fontTools.ttLib import TTFont  # a WeasyPrint dependency: measures with the font the PDF embeds
+
+    font = TTFont(str(TEMPLATES / "fonts" / name), lazy=True)
+    return font.getBestCmap(), font["hmtx"], font["head"].unitsPerEm
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The advance width of `text` in points, set in the bundled Liberation Sans at `size`."""
+    cmap, hmtx, units = _font("LiberationSans-Bold.ttf" if bold else "LiberationSans-Regular.ttf")
+    fallback = hmtx[cmap.get(ord("n"), ".notdef")][0]
+    return sum(hmtx[cmap[ord(c)]][0] if ord(c) in cmap else fallback for c in text) * size / units
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    return textwrap.wrap(dashes(" ".join(text.split())), width=width, break_long_words=True, break_on_hyphens=False) or [""]
+
+
+def node_size(kind: str, lines: list[str], markers: list[str]) -> tuple[float, float]:
+    """The least (width, height) in inches a node needs for its label with real font metrics.
+
+    Graphviz sizes nodes with its own estimate of the text; giving it the measured size as the
+    minimum keeps every label inside its shape. A diamond's inscribed rectangle is half its width
+    and height, so a decision needs twice the label's box.
+    """
+    w = max([text_width(line, LABEL_PT) for line in lines] + [text_width(m, MARKER_PT, bold=True) for m in markers])
+    h = LINE_GAP * (LABEL_PT * len(lines) + MARKER_PT * len(markers))
+    w, h = w + 2 * PAD_PT[0], h + 2 * PAD_PT[1]
+    if kind == "decision":
+        w, h = 2 * w - PAD_PT[0], 2 * h - PAD_PT[1]
+    return round(w / 72, 3), round(h / 72, 3)
+
+
+def _escape_lines(lines: list[str]) -> str:
     # graphviz-pure expands escapes such as \N (the node name) even in HTML-like labels, before or after
     # entities are decoded; a doubled backslash is its literal backslash.
     return "<BR/>".join(xml_escape(line.replace("\\", "\\\\"), {'"': "&quot;", "'": "&#39;"}) for line in lines)
@@ -112,12 +155,17 @@ def html_label(text: str, width: int) -> str:
 def dot_source(view: dict) -> str:
     nodes = []
     for step in view["steps"]:
+        lines = _wrapped(step["label"], WRAP.get(step["kind"], 28))
+        markers = _wrapped(", ".join(step["statements"]), 40) if step["statements"] else []
+        width, height = node_size(step["kind"], lines, markers)
         nodes.append(
             {
                 "name": f"n{step['step']}",
                 "kind": step["kind"],
-                "label": html_label(step["label"], WRAP.get(step["kind"], 28)),
-                "markers": html_label(", ".join(step["statements"]), 40) if step["statements"] else "",
+                "label": _escape_lines(lines),
+                "markers": _escape_lines(markers) if markers else "",
+                "width": width,
+                "height": height,
             }
         )
     edges = []
@@ -127,7 +175,8 @@ def dot_source(view: dict) -> str:
                 {
                     "tail": f"n{step['step']}",
                     "head": f"n{edge['to']}",
-                    "label": html_label(edge["label"], 18) if edge["label"] else "",
+                    # no-break spaces either side keep the arrow off the label's first and last letters
+                    "label": "&#160;&#160;" + html_label(edge["label"], 18).replace("<BR/>", "&#160;&#160;<BR/>&#160;&#160;") + "&#160;&#160;" if edge["label"] else "",
                     "loop": edge["loop"],
                 }
             )
