@@ -100,27 +100,25 @@ def _overlap(a: dict, b: dict, tolerance: float = 0.5) -> bool:
 @pytest.mark.parametrize("kind", ["protocol", "patient"])
 def test_no_two_words_overlap_on_any_page(documents, kind, request):
     pdf = _pdf(documents, kind, request)
-    if True:
-        for number, page, words in _pages(pdf):
-            clashes = [(a["text"], b["text"]) for a, b in itertools.combinations(words, 2) if _overlap(a, b)]
-            assert not clashes, f"{documents.name} {kind} page {number}: overlapping words {clashes[:5]}"
+    for number, page, words in _pages(pdf):
+        clashes = [(a["text"], b["text"]) for a, b in itertools.combinations(words, 2) if _overlap(a, b)]
+        assert not clashes, f"{documents.name} {kind} page {number}: overlapping words {clashes[:5]}"
 
 
 @pytest.mark.parametrize("kind", ["protocol", "patient"])
 def test_nothing_outside_the_content_box(documents, kind, request):
     pdf = _pdf(documents, kind, request)
-    if True:
-        top, right, bottom, left = MARGINS[kind]
-        for number, page, words in _pages(pdf):
-            outside = [
-                w["text"]
-                for w in words
-                if w["x0"] < left - SLACK
-                or w["x1"] > page.width - right + SLACK
-                or w["top"] < top - SLACK
-                or w["bottom"] > page.height - bottom + SLACK
-            ]
-            assert not outside, f"{documents.name} {kind} page {number}: outside the content box {outside[:8]}"
+    top, right, bottom, left = MARGINS[kind]
+    for number, page, words in _pages(pdf):
+        outside = [
+            w["text"]
+            for w in words
+            if w["x0"] < left - SLACK
+            or w["x1"] > page.width - right + SLACK
+            or w["top"] < top - SLACK
+            or w["bottom"] > page.height - bottom + SLACK
+        ]
+        assert not outside, f"{documents.name} {kind} page {number}: outside the content box {outside[:8]}"
 
 
 def _lines(words: list[dict]) -> list[list[dict]]:
@@ -138,16 +136,15 @@ def _lines(words: list[dict]) -> list[list[dict]]:
 def test_no_line_of_one_word_before_a_lowercase_continuation(documents, kind, request):
     """"You must / also / be well enough": a line holding one word, then a line going on in lower case."""
     pdf = _pdf(documents, kind, request)
-    if True:
-        for number, page, words in _pages(pdf):
-            lines = _lines([w for w in words if w.get("tag") != "Figure"])  # a drawing's labels are wrapped by design
-            for line, after in zip(lines, lines[1:]):
-                if len(line) != 1 or not after:
-                    continue
-                word, nxt = line[0], min(after, key=lambda w: w["x0"])
-                same_column = abs(nxt["x0"] - word["x0"]) < 2.0 and 0 < nxt["top"] - word["bottom"] < word["bottom"] - word["top"]
-                if same_column and word["text"][:1].islower() and nxt["text"][:1].islower():
-                    pytest.fail(f"{documents.name} {kind} page {number}: {word['text']!r} alone on a line before {nxt['text']!r}")
+    for number, page, words in _pages(pdf):
+        lines = _lines([w for w in words if w.get("tag") != "Figure"])  # a drawing's labels are wrapped by design
+        for line, after in zip(lines, lines[1:]):
+            if len(line) != 1 or not after:
+                continue
+            word, nxt = line[0], min(after, key=lambda w: w["x0"])
+            same_column = abs(nxt["x0"] - word["x0"]) < 2.0 and 0 < nxt["top"] - word["bottom"] < word["bottom"] - word["top"]
+            if same_column and word["text"][:1].islower() and nxt["text"][:1].islower():
+                pytest.fail(f"{documents.name} {kind} page {number}: {word['text']!r} alone on a line before {nxt['text']!r}")
 
 
 def _segments(page):

@@ -412,6 +412,11 @@ def test_real_guideline_protocol(folder, tmp_path):
     pages = [pdf_text(rendered.pdf, tmp_path, i, i) for i in range(1, len(reader.pages) + 1)]
     figure_page = next(t for t in pages if "Figure 1." in t)
     assert re.search(r"^Treatment algorithm$", figure_page, re.M)
+    # the summary of recommendations, then the algorithm on its own page within the first third
+    at = pages.index(figure_page) + 1
+    assert at <= max(2, len(pages) / 3), f"the algorithm is on page {at} of {len(pages)}"
+    assert "Summary of recommendations" in " ".join(pages[: at - 1])
+    assert "Scope" not in figure_page.replace("Scope and", "")
     first = load(folder).nodes[0].label.split()[0]
     assert first in figure_page
 
