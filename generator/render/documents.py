@@ -37,7 +37,7 @@ class DocumentSpec:
 
 
 DOCUMENTS: tuple[DocumentSpec, ...] = (
-    DocumentSpec("flowchart", "flowchart.svg", "generator.render.flowchart", templates=("flowchart",)),
+    DocumentSpec("flowchart", "flowchart.svg", "generator.render.flowchart", templates=("flowchart", "fonts")),
     DocumentSpec(
         "clinician-protocol-html",
         "clinician-protocol.html",
