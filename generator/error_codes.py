@@ -46,6 +46,7 @@ CODES: dict[str, tuple[str, str]] = {
     # grading
     "missing-grade": ("a recommendation has no level of evidence and strength", "add grade: {level: ..., strength: ...}"),
     "invalid-grade": ("a level or strength is not part of the declared grading system", "use a value the message lists, or change `grading`"),
+    "strong-on-low-certainty": ("a strong recommendation rests on low or very low certainty and gives no rationale (GRADE)", "add grade.rationale naming the paradigmatic situation that justifies it, or make the recommendation conditional"),
     "unexpected-grade": ("a statement that is not a recommendation carries a grade", "remove the grade or make it a recommendation"),
     # sections and patient text
     "unknown-section": ("a statement names a section not declared in guideline.yaml", "declare the section or fix the name"),

@@ -13,11 +13,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
+from generator.content.grading import SYSTEMS
 from generator.diagnostics import Location
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 Text = Annotated[str, StringConstraints(min_length=1)]
+GradingSystemId = Literal[tuple(SYSTEMS)]  # type: ignore[valid-type]  # the ids of generator.content.grading
 SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
 
 
@@ -142,7 +144,7 @@ class GuidelineMeta(ContentModel):
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")] = "en"
     dates: Dates
     codes: Codes = Field(default_factory=Codes)
-    grading: Literal["esmo", "grade"] = Field(description="The grading system of every recommendation: esmo (levels I-V, grades A-E) or grade (GRADE).")
+    grading: GradingSystemId = Field(description="The grading system of every recommendation: esmo (levels I-V, grades A-E) or grade (GRADE).")
     scope: Scope
     summary: Text | None = None
     authors: list[Author] = Field(min_length=1)
@@ -163,8 +165,13 @@ class Citation(ContentModel):
 
 
 class Grade(ContentModel):
-    level: Text
-    strength: Text
+    level: Text = Field(description="ESMO: I, II, III, IV or V. GRADE certainty: high, moderate, low or very-low.")
+    strength: Text = Field(description="ESMO: A-E. GRADE: strong-for, conditional-for, conditional-against or strong-against.")
+    # Check warns when the declared system asks for a rationale (GRADE) and it is missing.
+    rationale: Text | None = Field(
+        default=None,
+        description="Why a strong recommendation rests on low or very low certainty (GRADE's paradigmatic situations); printed with it.",
+    )
 
 
 class StudySummary(ContentModel):

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content import doi as doi_mod
-from generator.content.grading import SYSTEMS
+from generator.content.grading import ESMO, SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.markdown import render_block
 from generator.content.models import Reference, Statement
@@ -39,9 +39,14 @@ from generator.render import citations as ama
 # Change it to the publishing organisation's base URL before exchanging bundles for real.
 CANONICAL_BASE = "https://guideline-as-code.example/fhir"
 
-CS_ESMO_LEVEL = f"{CANONICAL_BASE}/CodeSystem/esmo-level-of-evidence"
-CS_ESMO_GRADE = f"{CANONICAL_BASE}/CodeSystem/esmo-grade-of-recommendation"
-CS_GRADE_STRENGTH = f"{CANONICAL_BASE}/CodeSystem/grade-recommendation"
+
+def grading_code_system(system_id: str) -> str:
+    """The URI of a grading scale's code system (ids from generator.content.grading)."""
+    return f"{CANONICAL_BASE}/CodeSystem/{system_id}"
+
+
+CS_ESMO_LEVEL = grading_code_system(ESMO.level_code_system_id)
+CS_ESMO_GRADE = grading_code_system(ESMO.strength_code_system_id)
 CS_STATEMENT_KIND = f"{CANONICAL_BASE}/CodeSystem/statement-kind"
 CS_NODE_KIND = f"{CANONICAL_BASE}/CodeSystem/algorithm-node-kind"
 CS_DOCUMENT_TYPE = f"{CANONICAL_BASE}/CodeSystem/document-type"
@@ -65,9 +70,6 @@ RECOMMENDATION_KINDS = ("recommendation", "good-practice")
 
 _STATUS_COMPOSITION = {"draft": "preliminary", "published": "final", "retired": "deprecated"}
 _STATUS_ARTIFACT = {"draft": "draft", "published": "active", "retired": "retired"}
-# GRADE strength codes of generator.content.grading -> HL7 recommendation-strength (direction is lost there,
-# so our own code system carries the full code alongside).
-_GRADE_HL7_STRENGTH = {"strong-for": "strong", "strong-against": "strong", "conditional-for": "weak", "conditional-against": "weak"}
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
@@ -195,33 +197,33 @@ def _author_display(a) -> str:
 
 
 def grading_extensions(g: Guideline, s: Statement) -> list[dict]:
-    """cqf-strengthOfRecommendation and cqf-qualityOfEvidence for a graded statement."""
+    """cqf-strengthOfRecommendation and cqf-qualityOfEvidence for a graded statement.
+
+    Each carries the HL7 code where the grading system maps one (GRADE), then the system's own code,
+    so a reader that knows only HL7's codes and one that knows the system both find theirs."""
     if s.grade is None:
         return []
     system = SYSTEMS[g.meta.grading]
-    level, strength = s.grade.level, s.grade.strength
-    if system.id == "esmo":
-        strength_cc = {
-            "coding": [{"system": CS_ESMO_GRADE, "code": strength, "display": system.strengths.get(strength, strength)}],
-            "text": f"ESMO grade of recommendation {strength}",
-        }
-        level_cc = {
-            "coding": [{"system": CS_ESMO_LEVEL, "code": level, "display": system.levels.get(level, level)}],
-            "text": f"ESMO level of evidence {level}",
-        }
-    else:  # GRADE
-        strength_codings = [{"system": CS_GRADE_STRENGTH, "code": strength, "display": system.strengths.get(strength, strength)}]
-        if strength in _GRADE_HL7_STRENGTH:
-            hl7 = _GRADE_HL7_STRENGTH[strength]
-            strength_codings.append({"system": HL7_RECOMMENDATION_STRENGTH, "code": hl7, "display": hl7.capitalize()})
-        strength_cc = {"coding": strength_codings, "text": f"GRADE: {system.strengths.get(strength, strength)}"}
-        level_cc = {
-            "coding": [{"system": HL7_EVIDENCE_QUALITY, "code": level, "display": f"{level.replace('-', ' ').capitalize()} quality"}],
-            "text": f"GRADE certainty of evidence: {level.replace('-', ' ')}",
-        }
+    level, strength = system.level(s.grade.level), system.strength(s.grade.strength)
+    level_codings, strength_codings = [], []
+    if level is not None and level.hl7_quality:
+        level_codings.append({"system": HL7_EVIDENCE_QUALITY, "code": level.hl7_quality, "display": f"{level.label.capitalize()} quality"})
+    level_codings.append({"system": grading_code_system(system.level_code_system_id), "code": s.grade.level, "display": level.meaning if level else s.grade.level})
+    if strength is not None and strength.hl7_strength:
+        hl7 = strength.hl7_strength
+        strength_codings.append({"system": HL7_RECOMMENDATION_STRENGTH, "code": hl7, "display": hl7.capitalize()})
+    strength_codings.append(
+        {"system": grading_code_system(system.strength_code_system_id), "code": s.grade.strength, "display": strength.meaning if strength else s.grade.strength}
+    )
     return [
-        {"url": EXT_STRENGTH, "valueCodeableConcept": strength_cc},
-        {"url": EXT_QUALITY, "valueCodeableConcept": level_cc},
+        {
+            "url": EXT_STRENGTH,
+            "valueCodeableConcept": {"coding": strength_codings, "text": f"{system.strength_axis}: {system.strength_text(s.grade.strength)}"},
+        },
+        {
+            "url": EXT_QUALITY,
+            "valueCodeableConcept": {"coding": level_codings, "text": f"{system.level_axis}: {system.level_text(s.grade.level)}"},
+        },
     ]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from generator.content import doi
+from generator.content.grading import SYSTEMS
 from generator.history.changes import advice_change_notices
 from generator.content.loader import Guideline
 from generator.content.models import CslName, Reference
@@ -98,6 +99,13 @@ def view(g: Guideline) -> dict | None:
                     out.append(numbers[key])
         return sorted(set(out))
 
+    system = SYSTEMS[meta.grading]
+
+    def strength_wording(s) -> str | None:
+        """How strongly a graded statement advises, in the grading system's plain words."""
+        strength = system.strength(s.grade.strength) if s.grade is not None else None
+        return strength.patient_wording if strength else None
+
     sections = []
     titles = {sec.id: sec.title for sec in patient.sections}
     changed = advice_change_notices(g)  # "This advice changed in version X: ..." since the last release
@@ -106,7 +114,13 @@ def view(g: Guideline) -> dict | None:
         for s in members:
             based_on = list(dict.fromkeys([s.id, *s.patient.also_based_on]))
             paragraphs.append(
-                {"statements": based_on, "text": s.patient.text, "sources": cite(based_on), "changed": changed.get(s.id)}
+                {
+                    "statements": based_on,
+                    "text": s.patient.text,
+                    "strength": strength_wording(s),
+                    "sources": cite(based_on),
+                    "changed": changed.get(s.id),
+                }
             )
         if paragraphs:
             sections.append({"id": section_id, "title": titles[section_id], "paragraphs": paragraphs})

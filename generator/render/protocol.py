@@ -44,14 +44,61 @@ def _icd10(code: str) -> dict:
     return {"code": code, "description": description}
 
 
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _grading(system_id: str) -> dict:
+    """The declared grading system as the legend and the summary table print it."""
     system = SYSTEMS[system_id]
     return {
+        "id": system.id,
         "name": system.name,
-        "level_label": system.level_label,
-        "strength_label": system.strength_label,
-        "levels": [{"code": k, "meaning": v} for k, v in system.levels.items()],
-        "strengths": [{"code": k, "meaning": v} for k, v in system.strengths.items()],
+        "level_axis": system.level_axis,
+        "level_label": system.level_axis.split()[0],  # a column heading: "Level", "Certainty"
+        "strength_label": system.strength_axis.split()[0],  # "Grade", "Strength"
+        "strength_axis": system.strength_axis,
+        "strength_first": system.strength_first,
+        "levels": [
+            {"code": x.code, "label": _cap(x.label), "text": system.level_text(x.code), "meaning": x.meaning} for x in system.levels
+        ],
+        "strengths": [
+            {
+                "code": x.code,
+                "label": _cap(x.label),
+                "text": system.strength_text(x.code),
+                "meaning": x.meaning,
+                "direction": x.direction,
+                "strong": x.strong,
+                "wording": x.clinician_wording,
+            }
+            for x in system.strengths
+        ],
+    }
+
+
+def _grade(system, grade) -> dict:
+    """One recommendation's grade: codes, printed badges, legend meanings, and the rationale if any."""
+    level, strength = system.level(grade.level), system.strength(grade.strength)
+    badges = [
+        {"axis": "level", "text": system.level_text(grade.level), "meaning": level.meaning if level else ""},
+        {"axis": "strength", "text": system.strength_text(grade.strength), "meaning": strength.meaning if strength else ""},
+    ]
+    return {
+        "badges": badges[::-1] if system.strength_first else badges,
+        "level": grade.level,
+        "strength": grade.strength,
+        "level_label": _cap(level.label) if level else grade.level,  # "IV", "Low"
+        "strength_label": _cap(strength.label) if strength else grade.strength,  # "C", "Conditional recommendation for"
+        "level_text": system.level_text(grade.level),
+        "strength_text": system.strength_text(grade.strength),
+        "level_meaning": level.meaning if level else "",
+        "strength_meaning": strength.meaning if strength else "",
+        "direction": strength.direction if strength else None,
+        "strong": strength.strong if strength else False,
+        "wording": strength.clinician_wording if strength else None,
+        "description": system.describe(grade.level, grade.strength),
+        "rationale": grade.rationale,
     }
 
 
@@ -73,16 +120,7 @@ def _statement(s: Statement, number: str, ref_numbers: dict[str, int], g: Guidel
             mark["where"] = f"{mark['where']}; {where}" if mark["where"] else where
             notes.append({"number": ref_number, "locator": c.locator, "quote": c.quote})
     cites = [marks[n] for n in sorted(marks)]
-    grade = None
-    if s.grade is not None:
-        grade = {
-            "level": s.grade.level,
-            "strength": s.grade.strength,
-            "level_label": system.level_label,
-            "strength_label": system.strength_label,
-            "level_meaning": system.levels.get(s.grade.level, ""),
-            "strength_meaning": system.strengths.get(s.grade.strength, ""),
-        }
+    grade = _grade(system, s.grade) if s.grade is not None else None
     return {
         "number": number,
         "id": s.id,

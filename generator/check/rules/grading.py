@@ -1,4 +1,5 @@
-"""Recommendations carry a level and a strength from the declared grading system, and only from it."""
+"""Recommendations carry a level and a strength from the declared grading system, and only from it;
+a strong recommendation on low certainty says why, where the system asks for that (GRADE)."""
 
 from __future__ import annotations
 
@@ -27,15 +28,22 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
                 f"recommendation {s.id!r} needs `grade: {{level: …, strength: …}}` ({system.name})",
             )
             continue
-        if s.grade.level not in system.levels:
+        if system.level(s.grade.level) is None:
             yield Diagnostic.error(
                 s.grade.location("level"),
                 "invalid-grade",
-                f"{system.level_label.lower()} {s.grade.level!r} is not in {system.name}: use one of {', '.join(system.levels)}",
+                f"{system.level_axis.lower()} {s.grade.level!r} is not in {system.name}: use one of {', '.join(system.level_codes)}",
             )
-        if s.grade.strength not in system.strengths:
+        if system.strength(s.grade.strength) is None:
             yield Diagnostic.error(
                 s.grade.location("strength"),
                 "invalid-grade",
-                f"{system.strength_label.lower()} {s.grade.strength!r} is not in {system.name}: use one of {', '.join(system.strengths)}",
+                f"{system.strength_axis.lower()} {s.grade.strength!r} is not in {system.name}: use one of {', '.join(system.strength_codes)}",
+            )
+        if system.needs_rationale(s.grade.level, s.grade.strength) and not (s.grade.rationale or "").strip():
+            yield Diagnostic.warning(
+                s.grade.location("strength"),
+                "strong-on-low-certainty",
+                f"{system.strength_text(s.grade.strength).lower()} on {system.level_text(s.grade.level).lower()} "
+                f"needs `grade.rationale`: {system.rationale_hint}",
             )
