@@ -82,7 +82,8 @@ def test_protocol_legend_and_badges_follow_grade(graded):
     assert "<caption>Certainty of evidence</caption>" in html and "Level of evidence" not in html
     assert re.search(r'grade-strength"[^>]*>Conditional recommendation for</span> <span class="grade-badge grade-level"[^>]*>Low certainty<', html)
     assert "Rationale for the grade:</strong> Uncertain benefit and a risk of serious harm." in html
-    assert "(<strong>GRADE certainty of evidence and strength of recommendation</strong>)" in html
+    assert "graded with the GRADE certainty of evidence and strength of recommendation" in html
+    assert ">Conditional recommendation for</td>" in html and ">Low</td>" in html  # the summary table
 
 
 def test_protocol_keeps_esmo_badges(tmp_path):

@@ -185,9 +185,9 @@ def test_summary_and_legend_follow_the_declared_grading_system(tmp_path):
     statements.write_text(statements.read_text().replace("{level: IV, strength: C}", "{level: low, strength: conditional-for}"))
     html = render_all(load(folder), pdf=False).html
     (attrs, table), = find(html, "table", **{"class": "rec-summary stacking"})
-    assert table.startswith("No. Recommendation Certainty Strength R1 Local ablative therapy low conditional-for")
+    assert table.startswith("No. Recommendation Certainty Strength R1 Local ablative therapy Low Conditional recommendation for")
     legend = [t for a, t in find(html, "table") if "legend-table" in a.get("class", "")]
-    assert legend[0].startswith("Certainty of evidence high") and legend[1].startswith("Strength of recommendation strong-for")
+    assert legend[0].startswith("Certainty of evidence High") and legend[1].startswith("Strength of recommendation Strong recommendation for")
 
 
 def test_flowchart_figure_and_text_equivalent(minimal):
