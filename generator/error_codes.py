@@ -4,7 +4,7 @@ from __future__ import annotations
 
 CODES: dict[str, tuple[str, str]] = {
     # files and YAML
-    "missing-file": ("a guideline folder lacks one of its files", "add guideline.yaml, statements.yaml, references.yaml (or .json) and algorithm.yaml"),
+    "missing-file": ("a guideline folder lacks one of its files", "add guideline.yaml, statements.yaml, references.yaml (or .json) and algorithm.yaml (vignettes.yaml is optional)"),
     "duplicate-file": ("both references.yaml and references.json exist", "keep one of them"),
     "unknown-file": ("a YAML/JSON file in the folder is not a guideline file (warning)", "rename it to the file it was meant to be, or move it out"),
     "file-unreadable": ("the file cannot be read (permissions, a broken link)", "fix the file's permissions or restore it"),
@@ -61,6 +61,20 @@ CODES: dict[str, tuple[str, str]] = {
     "algorithm-unreachable": ("a node cannot be reached from the start", "connect it or remove it"),
     "algorithm-cycle": ("the graph loops without a declared back-edge", "mark the intended back-edge with loop: true"),
     "algorithm-uncited": ("a node rests on no statement", "list the statements it rests on under `statements`"),
+    # computable pathway: features, conditions, vignettes (see docs/content-format.md)
+    "feature-invalid": ("a case feature is declared inconsistently (an integer without `min`, max below min, an enum with fewer than two values or a value twice, `min`/`max`/`unit` on a non-integer, `values` on a non-enum)", "fix the declaration under `features:` in algorithm.yaml"),
+    "condition-missing": ("the algorithm declares features (or some branches have conditions) but a branch has no `condition`", "write the FHIRPath condition under which the branch applies, e.g. condition: \"%ecog <= 2\""),
+    "condition-syntax": ("a branch condition is not valid FHIRPath, or uses something outside the condition language (a path, a function other than .not(), arithmetic)", "write features as %name, compare them with constants, combine with and/or/not()"),
+    "condition-unknown-feature": ("a condition reads a %feature the algorithm does not declare", "declare it under `features:` or fix the name (did you mean ...)"),
+    "condition-type": ("a condition mixes types (an integer with true/false, an enum with a code it does not have, order between enum codes) or is not true-or-false", "compare each feature with a value of its type; enums with one of their codes"),
+    "branch-gap": ("at a decision, some combination of feature values makes no branch apply (the message gives examples)", "widen a branch's condition, or add a branch for the case"),
+    "branch-overlap": ("at a decision, some combination of feature values makes two branches apply (the message gives examples)", "make the conditions exclusive, e.g. add `and not (...)`"),
+    "decision-domain-too-large": ("a decision's conditions range over more than 10,000 combinations of feature values, too many to check or to carry in the HTML", "give integer features a smaller `max`, or split the decision"),
+    "vignette-unknown-feature": ("a vignette gives a value for a feature the algorithm does not declare", "fix the name, or declare the feature"),
+    "vignette-value": ("a vignette's value does not fit its feature (true/false, an integer within min..max, one of an enum's codes)", "give a value of the feature's type"),
+    "vignette-incomplete": ("the vignette's walk reaches a decision whose features it does not give", "add values for the features the message names"),
+    "vignette-route": ("the vignette's walk ends elsewhere or takes another route than it expects (or names a node that does not exist)", "fix the expected route, or the conditions if the route is right"),
+    "branch-uncovered": ("no vignette takes this branch (warning; error with --strict)", "add a vignette to vignettes.yaml whose case takes the branch"),
     # codes and dates
     "invalid-icd10": ("an ICD-10 code is not in the WHO ICD-10 list", "look the code up (secondary malignant neoplasm of lung is C78.0)"),
     "invalid-icd11": ("an ICD-11 code is not well-formed", "write a code such as 2D70"),

@@ -18,19 +18,23 @@ from generator.content.models import (
     AlgorithmFile,
     AlgorithmNode,
     ContentModel,
+    Feature,
     GuidelineMeta,
     Reference,
     ReferencesFile,
     Statement,
     StatementsFile,
+    Vignette,
+    VignettesFile,
 )
 from generator.content.yaml_source import SourceMap, YamlDocument, parse_yaml, read_text
 
 GUIDELINE_FILE = "guideline.yaml"
 STATEMENTS_FILE = "statements.yaml"
 ALGORITHM_FILE = "algorithm.yaml"
+VIGNETTES_FILE = "vignettes.yaml"  # optional: patient cases the algorithm is tested with
 REFERENCE_FILES = ("references.yaml", "references.json")
-KNOWN_FILES = (GUIDELINE_FILE, STATEMENTS_FILE, ALGORITHM_FILE, *REFERENCE_FILES)
+KNOWN_FILES = (GUIDELINE_FILE, STATEMENTS_FILE, ALGORITHM_FILE, *REFERENCE_FILES, VIGNETTES_FILE)
 
 
 @dataclass
@@ -43,6 +47,9 @@ class Guideline:
     references: list[Reference] = field(default_factory=list)
     algorithm: AlgorithmFile | None = None
     nodes: list[AlgorithmNode] = field(default_factory=list)
+    features: list[Feature] = field(default_factory=list)  # the algorithm's inputs (algorithm.yaml `features:`)
+    vignettes: list[Vignette] = field(default_factory=list)  # vignettes.yaml (optional file)
+    vignettes_file: VignettesFile | None = None
     sources: dict[str, SourceMap] = field(default_factory=dict)  # file name -> source map
     paths: dict[str, str] = field(default_factory=dict)  # file name -> displayed path
     file_hashes: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
@@ -71,6 +78,10 @@ class Guideline:
     @property
     def nodes_by_id(self) -> dict[str, AlgorithmNode]:
         return {n.id: n for n in self.nodes}
+
+    @property
+    def features_by_name(self) -> dict[str, Feature]:
+        return {f.name: f for f in self.features}
 
 
 @dataclass
@@ -172,6 +183,18 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
             g.complete = False
         else:
             g.nodes = _validate_items(AlgorithmNode, g.algorithm.nodes, algo_doc.source, ("nodes",), diags, g)
+            g.declared_ids["features"] = {
+                f["name"] for f in g.algorithm.features if isinstance(f, dict) and isinstance(f.get("name"), str)
+            }
+            g.features = _validate_items(Feature, g.algorithm.features, algo_doc.source, ("features",), diags, g)
+
+    vignette_doc = read(VIGNETTES_FILE, required=False)
+    if vignette_doc is not None:
+        g.vignettes_file = _validate(VignettesFile, vignette_doc.data, vignette_doc.source, (), diags)
+        if g.vignettes_file is None:
+            g.complete = False
+        else:
+            g.vignettes = _validate_items(Vignette, g.vignettes_file.vignettes, vignette_doc.source, ("vignettes",), diags, g)
 
     if folder.is_dir():
         for extra in sorted(folder.iterdir()):

@@ -295,10 +295,43 @@ class Reference(ContentModel):
 # --------------------------------------------------------------------------- algorithm.yaml
 
 
+FEATURE_NAME_PATTERN = r"^[a-z][A-Za-z0-9]*$"  # a FHIRPath identifier: conditions write it as %name
+FeatureName = Annotated[str, StringConstraints(pattern=FEATURE_NAME_PATTERN, max_length=64)]
+
+
+class FeatureValue(ContentModel):
+    """One value of an enum feature: the code conditions compare with, and the answer a reader sees."""
+
+    code: Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+    label: Text
+
+
+class Feature(ContentModel):
+    """A fact about the case that the algorithm's conditions read (a question the clinician answers)."""
+
+    name: FeatureName
+    type: Literal["boolean", "integer", "enum"]
+    question: Text  # plain language, ends with "?"
+    statements: list[Slug] = Field(min_length=1)  # the statements that define it
+    unit: Text | None = None  # integers: what is counted or measured ("lesions", "ECOG grade")
+    min: int | None = None  # integers: the smallest possible value (required)
+    max: int | None = None  # integers: the largest possible value (none: unbounded)
+    values: list[FeatureValue] = Field(default_factory=list)  # enums: two or more
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _codes_as_values(cls, value: Any) -> Any:
+        """`- oligo` is shorthand for `- {code: oligo, label: oligo}`."""
+        if isinstance(value, list):
+            return [{"code": item, "label": item} if isinstance(item, str) else item for item in value]
+        return value
+
+
 class Branch(ContentModel):
     label: Text
     to: Slug
     loop: bool = Field(default=False, description="true for an intended back-edge (e.g. follow-up -> restaging); other cycles are errors.")
+    condition: Text | None = Field(default=None, description="FHIRPath over the features (%name), true when this branch applies, e.g. \"%ecog <= 2\".")
 
 
 class AlgorithmNode(ContentModel):
@@ -322,7 +355,37 @@ class AlgorithmNode(ContentModel):
 class AlgorithmFile(ContentModel):
     title: Text
     description: Text
+    features: list[Any] = Field(default_factory=list)  # validated one by one (see loader)
     nodes: list[Any] = Field(min_length=1)  # validated one by one (see loader)
+
+
+# --------------------------------------------------------------------------- vignettes.yaml
+
+FeatureAnswer = bool | int | str
+
+
+class Vignette(ContentModel):
+    """A patient case: the features' values, and the route through the algorithm they must take."""
+
+    id: Slug
+    title: Text
+    description: Text | None = None  # Markdown: the case as a worked example
+    features: dict[str, FeatureAnswer] = Field(min_length=1)
+    route: list[Slug] = Field(default_factory=list)  # optional: every node from the start, in order
+    end: Slug  # the node the walk stops at: an end node, or the target of a loop branch
+
+    def value_location(self, name: str):
+        """Where the value of feature `name` was written (the features mapping when absent)."""
+        if self._where is not None:
+            source, path = self._where
+            key = path + ("features", name)
+            if key in source.values:
+                return source.location(key)
+        return self.location("features")
+
+
+class VignettesFile(ContentModel):
+    vignettes: list[Any] = Field(min_length=1)  # validated one by one (see loader)
 
 
 class ReferencesFile(ContentModel):

@@ -19,7 +19,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
 from generator.content.loader import Guideline
-from generator.content.models import AlgorithmNode
+from generator.content.pathway import Pathway
 from generator.content.paths import TEMPLATES
 from generator.render.environment import environment
 from generator.render.typography import dashes
@@ -37,47 +37,31 @@ class FlowchartError(Exception):
 # --------------------------------------------------------------------------- view
 
 
-def pathway_order(nodes: list[AlgorithmNode]) -> list[AlgorithmNode]:
-    """Nodes as a reader follows them: depth-first from the start, branches in their written order.
-
-    Declared loops are not followed (they return to an earlier step); nodes the walk never reaches
-    (a check error) follow in file order, so every node is still drawn and listed.
-    """
-    by_id = {n.id: n for n in nodes}
-    start = next((n for n in nodes if n.kind == "start"), nodes[0] if nodes else None)
-    seen: dict[str, AlgorithmNode] = {}
-    stack = [start] if start else []
-    while stack:
-        node = stack.pop()
-        if node.id in seen:
-            continue
-        seen[node.id] = node
-        targets = [by_id[t] for t, _, loop in node.edges() if not loop and t in by_id]
-        stack.extend(reversed(targets))
-    for node in nodes:
-        seen.setdefault(node.id, node)
-    return list(seen.values())
-
-
-def pathway(g: Guideline) -> list[dict]:
-    """The algorithm as numbered steps: label, statement markers and outgoing edges to step numbers."""
+def pathway(g: Guideline, graph: Pathway | None = None) -> list[dict]:
+    """The algorithm as numbered steps (content/pathway.py's one graph): label, statement markers and
+    outgoing edges to step numbers. The flowchart and the protocol's step list both print this."""
     numbers = statement_numbers(g)
-    ordered = pathway_order(g.nodes)
-    step_of = {n.id: i for i, n in enumerate(ordered, start=1)}
+    graph = graph or Pathway.of(g)
     steps = []
-    for node in ordered:
+    for step in graph.steps:
+        node = step.node
         steps.append(
             {
-                "step": step_of[node.id],
+                "step": step.number,
                 "id": node.id,
                 "kind": node.kind,
                 "label": node.label,
                 "detail": node.detail,
                 "statements": sorted({numbers[s] for s in node.statements if s in numbers}, key=number_key),
                 "edges": [
-                    {"to": step_of[t], "to_label": g.nodes_by_id[t].label, "label": label, "loop": loop}
-                    for t, label, loop in node.edges()
-                    if t in step_of
+                    {
+                        "to": graph.by_id[e.target].number,
+                        "to_id": e.target,
+                        "to_label": graph.by_id[e.target].node.label,
+                        "label": e.label,
+                        "loop": e.loop,
+                    }
+                    for e in step.edges
                 ],
             }
         )
@@ -93,7 +77,7 @@ def view(g: Guideline) -> dict:
         "description": algorithm.description if algorithm else "",
         "steps": [
             {**{k: v for k, v in step.items() if k not in ("id", "detail", "edges")},
-             "edges": [{k: v for k, v in e.items() if k != "to_label"} for e in step["edges"]]}
+             "edges": [{k: v for k, v in e.items() if k not in ("to_label", "to_id")} for e in step["edges"]]}
             for step in pathway(g)
         ],
     }

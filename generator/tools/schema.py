@@ -20,16 +20,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from generator.content.loader import ALGORITHM_FILE, GUIDELINE_FILE, STATEMENTS_FILE
+from generator.content.loader import ALGORITHM_FILE, GUIDELINE_FILE, STATEMENTS_FILE, VIGNETTES_FILE
 from generator.content.models import (
     SLUG_PATTERN,
     AlgorithmFile,
     AlgorithmNode,
+    Feature,
     GuidelineMeta,
     Reference,
     ReferencesFile,
     Statement,
     StatementsFile,
+    Vignette,
+    VignettesFile,
 )
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -46,7 +49,12 @@ class _ReferencesFile(ReferencesFile):
 
 
 class _AlgorithmFile(AlgorithmFile):
+    features: list[Feature] = Field(default_factory=list)
     nodes: list[AlgorithmNode] = Field(min_length=1)
+
+
+class _VignettesFile(VignettesFile):
+    vignettes: list[Vignette] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ SCHEMAS: tuple[SchemaSpec, ...] = (
         "content/<guideline-id>/references.yaml or references.json.",
     ),
     SchemaSpec("algorithm", ALGORITHM_FILE, _AlgorithmFile, "The treatment algorithm: content/<guideline-id>/algorithm.yaml."),
+    SchemaSpec("vignettes", VIGNETTES_FILE, _VignettesFile, "Patient cases the algorithm is tested with: content/<guideline-id>/vignettes.yaml."),
 )
 
 BY_FILE = {f.strip(): spec for spec in SCHEMAS for f in spec.files.split(",")}

@@ -8,6 +8,7 @@ from generator.check.rules import (
     algorithm,
     citations,
     codes,
+    conditions,
     dates,
     dois,
     glossary,
@@ -19,6 +20,7 @@ from generator.check.rules import (
     sections,
     sign_off,
     text_safety,
+    vignettes,
 )
 
 ALL_RULES = [
@@ -29,6 +31,8 @@ ALL_RULES = [
     dois.check,
     grading.check,
     algorithm.check,
+    conditions.check,
+    vignettes.check,
     codes.check,
     dates.check,
     sign_off.check,

@@ -25,6 +25,7 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     yield from _duplicates(g.statements, "statement")
     yield from _duplicates(g.references, "reference")
     yield from _duplicates(g.nodes, "algorithm node")
+    yield from _duplicates(g.vignettes, "vignette")
     if g.meta:
         yield from _duplicates(g.meta.sections, "section")
         if g.meta.patient:
