@@ -39,6 +39,7 @@ MARKDOWN_FIELDS = {
     (m.StudySummary, "result"),
     (m.PatientText, "text"),
     (m.AlgorithmNode, "detail"),
+    (m.Vignette, "description"),
 }
 IDENTIFIER_FIELDS = {
     (m.Reference, "DOI"),
@@ -48,7 +49,7 @@ IDENTIFIER_FIELDS = {
     (m.Reference, "ISSN"),
 }
 PATIENT_MODELS = (m.PatientSettings, m.PatientSection, m.GlossaryEntry, m.PatientQuestion, m.PatientText)
-SHARED_MODELS = (m.AlgorithmNode, m.Branch, m.AlgorithmFile)  # the flowchart: both audiences
+SHARED_MODELS = (m.AlgorithmNode, m.Branch, m.AlgorithmFile, m.Feature, m.FeatureValue)  # the flowchart: both audiences
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _walk(obj: ContentModel) -> Iterator[TextField]:
 
 
 def iter_text(g: Guideline) -> Iterator[TextField]:
-    """Every text field of the guideline: guideline.yaml, statements, algorithm, references."""
+    """Every text field of the guideline: guideline.yaml, statements, algorithm (features included), references, vignettes."""
     if g.meta is not None:
         yield from _walk(g.meta)
     for s in g.statements:
@@ -138,5 +139,9 @@ def iter_text(g: Guideline) -> Iterator[TextField]:
         yield from _walk(g.algorithm)
     for n in g.nodes:
         yield from _walk(n)
+    for f in g.features:
+        yield from _walk(f)
+    for v in g.vignettes:
+        yield from _walk(v)
     for r in g.references:
         yield from _walk(r)
