@@ -147,17 +147,17 @@ def test_algorithm_is_a_clinical_protocol_with_branches(cli, minimal):
     assert algo["type"]["coding"][0]["code"] == "clinical-protocol"
     actions = {a["linkId"]: a for a in algo["action"]}
     assert list(actions) == ["progression", "oligo", "local", "follow-up", "switch", "done"]
-    assert actions["progression"]["relatedAction"] == [{"targetId": "oligo", "relationship": "before-start"}]
+    assert actions["progression"]["relatedAction"] == [{"targetId": "node.oligo", "relationship": "before-start"}]
     oligo = actions["oligo"]
     assert oligo["selectionBehavior"] == "exactly-one"
     branches = {b["title"]: b for b in oligo["action"]}
     assert set(branches) == {"Yes", "No"}
-    assert branches["Yes"]["relatedAction"][0]["targetId"] == "local"
-    assert branches["No"]["relatedAction"][0]["targetId"] == "switch"
+    assert branches["Yes"]["relatedAction"][0]["targetId"] == "node.local"
+    assert branches["No"]["relatedAction"][0]["targetId"] == "node.switch"
     assert branches["Yes"]["condition"][0]["kind"] == "applicability"
     assert "Yes" in branches["Yes"]["condition"][0]["expression"]["expression"]
     loop = next(b for b in actions["follow-up"]["action"] if b["title"] == "Limited")
-    assert loop["relatedAction"][0]["targetId"] == "oligo" and "Loops back" in loop["description"]
+    assert loop["relatedAction"][0]["targetId"] == "node.oligo" and "Loops back" in loop["description"]
     docs = {d["resourceReference"]["reference"] for d in actions["local"]["documentation"]}
     assert {"PlanDefinition/minimal-rec-rec-local-therapy", "PlanDefinition/minimal-rec-rec-continue-tki",
             "Citation/minimal-ref-weickhardt2012", "Citation/minimal-ref-yu2013"} <= docs

@@ -6,7 +6,10 @@ What goes in (see docs/interoperability.md for the mapping and the conventions f
   sub-section with its text as narrative and entries pointing to what it rests on;
 * one PlanDefinition (type clinical-protocol) for the treatment algorithm: one action per node,
   decisions as groups whose sub-actions carry the branch condition and the relatedAction to the
-  next node, each action's documentation pointing to its statements and their citations;
+  next node (`targetId` = the target action's id), each action's documentation pointing to its
+  statements and their citations; a computable algorithm's conditions are FHIRPath (`text/fhirpath`);
+* one Library (logic-library) when the algorithm declares case features: its input parameters are the
+  features the conditions read as %name;
 * one PlanDefinition (type eca-rule, after the HL7 CPG IG's RecommendationDefinition) per
   recommendation or good-practice statement, its action carrying strength and certainty of
   evidence in the core extensions cqf-strengthOfRecommendation / cqf-qualityOfEvidence;
@@ -56,6 +59,7 @@ HL7_PLAN_TYPE = "http://terminology.hl7.org/CodeSystem/plan-definition-type"
 HL7_EVIDENCE_QUALITY = "http://terminology.hl7.org/CodeSystem/evidence-quality"
 HL7_RECOMMENDATION_STRENGTH = "http://terminology.hl7.org/CodeSystem/recommendation-strength"
 HL7_USAGE_CONTEXT = "http://terminology.hl7.org/CodeSystem/usage-context-type"
+HL7_LIBRARY_TYPE = "http://terminology.hl7.org/CodeSystem/library-type"
 EXT_STRENGTH = "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation"
 EXT_QUALITY = "http://hl7.org/fhir/StructureDefinition/cqf-qualityOfEvidence"
 SYSTEM_ICD10 = "http://hl7.org/fhir/sid/icd-10"
@@ -104,6 +108,10 @@ def composition_id(g: Guideline) -> str:
 
 def algorithm_id(g: Guideline) -> str:
     return fhir_id(g.id, "algorithm")
+
+
+def features_id(g: Guideline) -> str:
+    return fhir_id(g.id, "features")
 
 
 def recommendation_id(g: Guideline, statement_id: str) -> str:
@@ -183,7 +191,8 @@ def _use_context(g: Guideline) -> list[dict]:
     return [
         {
             "code": {"system": HL7_USAGE_CONTEXT, "code": "focus", "display": "Clinical Focus"},
-            "valueCodeableConcept": {"coding": codings, "text": g.meta.scope.population},
+            # CodeableConcept.text is a plain string: the population's Markdown is reduced to text.
+            "valueCodeableConcept": {"coding": codings, "text": _plain(g.meta.scope.population)},
         }
     ]
 
@@ -465,6 +474,10 @@ def algorithm_resource(g: Guideline, timestamp: str) -> dict:
             used: set[str] = set()
             for i, branch in enumerate(node.branches):
                 condition = f"{node.label} {branch.label}"
+                if branch.condition is not None:  # computable: FHIRPath over the case features (%name)
+                    expression = {"description": condition, "language": "text/fhirpath", "expression": branch.condition.strip()}
+                else:  # a narrative algorithm: the question and the branch, for people
+                    expression = {"description": condition, "language": "text/plain", "expression": condition}
                 # Slugs hold no dots, so a branch linkId never equals a node's.
                 link = f"{node.id}.{branch.to}" if f"{node.id}.{branch.to}" not in used else f"{node.id}.{branch.to}.{i + 1}"
                 used.add(link)
@@ -472,20 +485,16 @@ def algorithm_resource(g: Guideline, timestamp: str) -> dict:
                     "id": f"branch.{link}",
                     "linkId": link,
                     "title": branch.label,
-                    "condition": [
-                        {
-                            "kind": "applicability",
-                            "expression": {"description": condition, "language": "text/plain", "expression": condition},
-                        }
-                    ],
-                    "relatedAction": [{"targetId": branch.to, "relationship": "before-start"}],
+                    "condition": [{"kind": "applicability", "expression": expression}],
+                    # targetId names an action's id (invariant pld-4), not its linkId.
+                    "relatedAction": [{"targetId": f"node.{branch.to}", "relationship": "before-start"}],
                 }
                 if branch.loop:
                     branch_action["description"] = f"Loops back to '{g.nodes_by_id[branch.to].label}'" if branch.to in g.nodes_by_id else "Loops back"
                 sub.append(branch_action)
             action["action"] = sub
         elif node.next:
-            action["relatedAction"] = [{"targetId": node.next, "relationship": "before-start"}]
+            action["relatedAction"] = [{"targetId": f"node.{node.next}", "relationship": "before-start"}]
         actions.append(action)
     steps = "".join(f"<li>{escape(n.label)}</li>" for n in g.nodes)
     resource = _plan_definition(
@@ -507,7 +516,56 @@ def algorithm_resource(g: Guideline, timestamp: str) -> dict:
     })
     if algo:
         resource["description"] = algo.description
+    if g.features:
+        resource["library"] = [full_url("Library", features_id(g))]
     return _finish_plan_definition(g, resource, meta.dates.last_reviewed)
+
+
+# FHIR type of each feature's value, as the FHIRPath environment variable carries it.
+FEATURE_FHIR_TYPES = {"boolean": "boolean", "integer": "integer", "enum": "code"}
+
+
+def feature_domain_text(f) -> str:
+    """What values a feature takes, in words (the parameter's documentation and the narrative)."""
+    if f.type == "boolean":
+        return "true or false"
+    if f.type == "integer":
+        unit = f" ({f.unit})" if f.unit else ""
+        if f.max is None:
+            return f"an integer, {f.min} or more{unit}"
+        return f"an integer from {f.min} to {f.max}{unit}"
+    return "one of the codes " + ", ".join(f"{v.code!r} ({v.label})" for v in f.values)
+
+
+def features_resource(g: Guideline, timestamp: str) -> dict:
+    """A Library (logic-library) whose input parameters are the case features the conditions read."""
+    rid = features_id(g)
+    meta = g.meta
+    parameters = []
+    rows = []
+    for f in g.features:
+        doc = f"{f.question} Value: {feature_domain_text(f)}. Defined by statement(s) {', '.join(f.statements)}."
+        parameters.append({"name": f.name, "use": "in", "min": 0, "max": "1", "type": FEATURE_FHIR_TYPES[f.type], "documentation": doc})
+        rows.append(f"<li><code>%{escape(f.name)}</code>: {escape(f.question)} ({escape(feature_domain_text(f))})</li>")
+    return {
+        "resourceType": "Library",
+        "id": rid,
+        "url": full_url("Library", rid),
+        "identifier": [{"system": NS_GUIDELINE, "value": f"{g.id}/features"}],
+        "version": meta.version,
+        "name": _computable_name(f"{g.id}-features"),
+        "title": f"{g.algorithm.title}: case features" if g.algorithm else f"{meta.title}: case features",
+        "status": _STATUS_ARTIFACT[meta.status],
+        "type": {"coding": [{"system": HL7_LIBRARY_TYPE, "code": "logic-library", "display": "Logic Library"}]},
+        "date": timestamp,
+        "description": "The facts about a case that the treatment algorithm's conditions read. Each is bound as the "
+        "FHIRPath environment variable of its name (%name) when a condition is evaluated.",
+        "text": _narrative(f"<p>Case features of the treatment algorithm.</p><ul>{''.join(rows)}</ul>"),
+        "parameter": parameters,
+        "relatedArtifact": [
+            {"type": "part-of", "display": meta.title, "resourceReference": _ref("Composition", composition_id(g), meta.title)}
+        ],
+    }
 
 
 # --------------------------------------------------------------------------- the document
@@ -558,7 +616,7 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
             "id": "extra.treatment-algorithm",
             "title": g.algorithm.title if g.algorithm else "Treatment algorithm",
             "text": _narrative(f"<p>{escape(g.algorithm.description if g.algorithm else 'Treatment algorithm')}</p>"),
-            "entry": [_ref("PlanDefinition", algorithm_id(g))],
+            "entry": [_ref("PlanDefinition", algorithm_id(g))] + ([_ref("Library", features_id(g))] if g.features else []),
         }
     )
     ordered_refs = sorted(g.references, key=lambda r: numbers[r.id])
@@ -623,6 +681,8 @@ def build_bundle(g: Guideline, environ: dict | None = None) -> dict:
         raise ExportError(f"{g.id}: the guideline did not load completely; run `guideline check` and fix it first")
     timestamp = export_timestamp(g, environ)
     resources = [composition_resource(g, timestamp), algorithm_resource(g, timestamp)]
+    if g.features:
+        resources.append(features_resource(g, timestamp))
     resources += [recommendation_resource(g, s, timestamp) for s in g.statements if s.kind in RECOMMENDATION_KINDS]
     resources += [citation_resource(g, r, timestamp) for r in g.references]
     return {
