@@ -512,3 +512,26 @@ def test_pdf_document_information(minimal):
     assert info["/Author"] == "Guideline committee: Thoracic oncology, Radiation oncology"  # no names yet
     assert info["/Subject"] and "clinical guideline" in info["/Keywords"]
     assert "C78.0" in info["/Keywords"]
+
+
+def test_vignettes_are_worked_examples_with_the_route_the_check_walks():
+    """The worked examples come from the same graph as the step list: each route's step numbers are
+    the steps the vignette's walk passes, ending at its expected end."""
+    import re
+
+    from generator.content.loader import load_guideline
+    from generator.content.pathway import Pathway
+    from generator.render import protocol
+
+    folder = Path(__file__).parent / "fixtures" / "valid" / "pathway"
+    g = load_guideline(folder).guideline
+    view = protocol.view(g)
+    html = protocol.render(view, {}).decode("utf-8")
+    graph = Pathway.of(g)
+    assert 'id="worked-examples"' in html
+    for v in g.vignettes:
+        block = html.split(f'id="example-{v.id}"', 1)[1].split('class="worked-example"', 1)[0]
+        steps = [int(n) for n in re.findall(r'href="#step-(\d+)"', block)]
+        assert steps == [graph.by_id[n].number for n in graph.walk(v.features).route]
+        assert steps[-1] == graph.by_id[v.end].number
+    assert "ECOG performance status? <strong>3 ECOG grade</strong>" in html

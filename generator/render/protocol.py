@@ -14,6 +14,7 @@ from generator.history.changes import what_changed_summary
 from generator.content.grading import SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.models import Statement
+from generator.content.pathway import Pathway
 from generator.render import citations, flowchart
 from generator.render.environment import render_template
 from generator.render.numbering import number_key, ordered_statements, reference_numbers, statement_numbers
@@ -201,8 +202,36 @@ def _pdf_metadata(g: Guideline) -> dict:
     }
 
 
+def _answer(feature, value) -> str:
+    if feature.type == "boolean":
+        return "Yes" if value else "No"
+    if feature.type == "enum":
+        return next((v.label for v in feature.values if v.code == value), str(value))
+    return f"{value} {feature.unit}" if feature.unit else str(value)
+
+
+def _worked_examples(g: Guideline, graph: Pathway) -> list[dict]:
+    """The vignettes, each with its answers and the route the walk takes (the same graph as the steps)."""
+    out = []
+    for v in g.vignettes:
+        walk = graph.walk(v.features)
+        out.append({
+            "id": v.id,
+            "title": v.title,
+            "description": v.description,
+            "features": [
+                {"question": f.question, "answer": _answer(f, v.features[f.name])}
+                for f in graph.features.values() if f.name in v.features
+            ],
+            "route": [{"step": graph.by_id[n].number, "label": graph.by_id[n].node.label} for n in walk.route],
+            "loops": walk.stopped == "loop",
+        })
+    return out
+
+
 def view(g: Guideline) -> dict:
     meta = g.meta
+    graph = Pathway.of(g)
     numbers = statement_numbers(g)
     ref_numbers = reference_numbers(g)
     ordered = ordered_statements(g)
@@ -294,7 +323,8 @@ def view(g: Guideline) -> dict:
             "title": g.algorithm.title if g.algorithm else "",
             "description": g.algorithm.description if g.algorithm else "",
             "image": FLOWCHART_FILE,
-            "steps": flowchart.pathway(g),
+            "steps": flowchart.pathway(g, graph),
+            "vignettes": _worked_examples(g, graph),
         },
         "references": references,
         "changelog": [
