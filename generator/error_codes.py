@@ -53,6 +53,13 @@ CODES: dict[str, tuple[str, str]] = {
     "unknown-patient-section": ("patient text names a patient section not declared under patient.sections", "declare it or fix the name"),
     "unknown-statement": ("a statement id (in the algorithm, a question or also_based_on) does not exist", "fix the id"),
     "empty-section": ("a declared section has no statements (warning)", "add statements or remove the section"),
+    # sign-off (signoff.yaml)
+    "approval-missing": ("a published guideline's current version lacks a current approval from a required role (the authors with responsibility: approver)", "record each role's approval of this version and fingerprint in signoff.yaml (`guideline signoff` prints what is missing), or keep status: draft"),
+    "approval-stale": ("an approval of the current version names another content fingerprint: the content changed after it was approved (an error once published)", "ask the approver to approve the current fingerprint (`guideline signoff`), or revert the change"),
+    "approval-unknown-role": ("an approval names a role that is not one of the guideline's approver roles", "use a role of an author with responsibility: approver"),
+    "signoff-unknown-member": ("an approval or vote names someone who is not on the panel", "add the member to `panel:` or fix the id"),
+    "vote-recused": ("a member recused from a recommendation (a declared interest with management: recused) is counted for or against it", "move the member to `abstain`, or out of the vote"),
+    "vote-counted-twice": ("a member appears twice in one vote", "count each member once"),
     # algorithm
     "algorithm-start": ("the algorithm does not have exactly one start node", "keep one node with kind: start"),
     "algorithm-branches": ("a decision has fewer than two branches, duplicate labels, or a non-decision has branches", "give each decision two or more labelled branches"),

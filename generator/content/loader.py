@@ -27,6 +27,7 @@ from generator.content.models import (
     Vignette,
     VignettesFile,
 )
+from generator.content.signoff import SIGNOFF_FILE, SignoffFile
 from generator.content.yaml_source import SourceMap, YamlDocument, parse_yaml, read_text
 
 GUIDELINE_FILE = "guideline.yaml"
@@ -34,7 +35,7 @@ STATEMENTS_FILE = "statements.yaml"
 ALGORITHM_FILE = "algorithm.yaml"
 VIGNETTES_FILE = "vignettes.yaml"  # optional: patient cases the algorithm is tested with
 REFERENCE_FILES = ("references.yaml", "references.json")
-KNOWN_FILES = (GUIDELINE_FILE, STATEMENTS_FILE, ALGORITHM_FILE, *REFERENCE_FILES, VIGNETTES_FILE)
+KNOWN_FILES = (GUIDELINE_FILE, STATEMENTS_FILE, ALGORITHM_FILE, *REFERENCE_FILES, VIGNETTES_FILE, SIGNOFF_FILE)
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Guideline:
     features: list[Feature] = field(default_factory=list)  # the algorithm's inputs (algorithm.yaml `features:`)
     vignettes: list[Vignette] = field(default_factory=list)  # vignettes.yaml (optional file)
     vignettes_file: VignettesFile | None = None
+    signoff: SignoffFile | None = None  # signoff.yaml (optional): panel, interests, approvals, votes
     sources: dict[str, SourceMap] = field(default_factory=dict)  # file name -> source map
     paths: dict[str, str] = field(default_factory=dict)  # file name -> displayed path
     file_hashes: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
@@ -195,6 +197,12 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
             g.complete = False
         else:
             g.vignettes = _validate_items(Vignette, g.vignettes_file.vignettes, vignette_doc.source, ("vignettes",), diags, g)
+
+    signoff_doc = read(SIGNOFF_FILE, required=False)
+    if signoff_doc is not None:
+        g.signoff = _validate(SignoffFile, signoff_doc.data, signoff_doc.source, (), diags)
+        if g.signoff is None:
+            g.complete = False
 
     if folder.is_dir():
         for extra in sorted(folder.iterdir()):

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from generator.content.loader import ALGORITHM_FILE, GUIDELINE_FILE, STATEMENTS_FILE, VIGNETTES_FILE
+from generator.content.signoff import SIGNOFF_FILE, SignoffFile
 from generator.content.models import (
     SLUG_PATTERN,
     AlgorithmFile,
@@ -85,6 +86,8 @@ SCHEMAS: tuple[SchemaSpec, ...] = (
     ),
     SchemaSpec("algorithm", ALGORITHM_FILE, _AlgorithmFile, "The treatment algorithm: content/<guideline-id>/algorithm.yaml."),
     SchemaSpec("vignettes", VIGNETTES_FILE, _VignettesFile, "Patient cases the algorithm is tested with: content/<guideline-id>/vignettes.yaml."),
+    SchemaSpec("signoff", SIGNOFF_FILE, SignoffFile,
+               "The sign-off record (panel, declared interests, approvals, votes): content/<guideline-id>/signoff.yaml."),
 )
 
 BY_FILE = {f.strip(): spec for spec in SCHEMAS for f in spec.files.split(",")}

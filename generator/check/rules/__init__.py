@@ -19,6 +19,7 @@ from generator.check.rules import (
     readability,
     sections,
     sign_off,
+    signoff,
     text_safety,
     vignettes,
 )
@@ -40,4 +41,5 @@ ALL_RULES = [
     placeholders.check,
     readability.check,
     glossary.check,
+    signoff.check,
 ]
