@@ -40,7 +40,7 @@ class ChangesError(Exception):
 # --------------------------------------------------------------------------- git
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+def run_git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, timeout=60)
     except FileNotFoundError:
@@ -56,7 +56,7 @@ def repo_root(folder: Path) -> Path:
     repository) is content, never the repository (see generator/history/git_refs.py).
     """
     folder = Path(folder).resolve()
-    proc = _git(folder.parent, "rev-parse", "--show-toplevel")
+    proc = run_git(folder.parent, "rev-parse", "--show-toplevel")
     if proc.returncode != 0:
         detail = proc.stderr.decode(errors="replace").strip().splitlines()
         why = detail[0].removeprefix("fatal: ") if detail else ""
@@ -70,7 +70,7 @@ def resolve_revision(root: Path, rev: str) -> str:
     """The commit id a revision names, or a ChangesError saying it is unknown."""
     if not rev or rev.startswith("-"):
         raise ChangesError(f"{rev!r} is not a git revision")
-    proc = _git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    proc = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
     if proc.returncode != 0:
         raise ChangesError(f"unknown git revision {rev!r}")
     return proc.stdout.decode().strip()
@@ -83,7 +83,7 @@ def load_at_revision(folder: Path, rev: str) -> Guideline:
     commit = resolve_revision(root, rev)
     rel = folder.relative_to(root).as_posix()
     # -z: without it git C-quotes names outside ASCII or holding '"', a tab, a backslash ("content/\303\266")
-    listing = _git(root, "--literal-pathspecs", "ls-tree", "-z", "--name-only", commit, "--", f"{rel}/")
+    listing = run_git(root, "--literal-pathspecs", "ls-tree", "-z", "--name-only", commit, "--", f"{rel}/")
     names = (
         {os.fsdecode(entry).rsplit("/", 1)[-1] for entry in listing.stdout.split(b"\0") if entry}
         if listing.returncode == 0 else set()
@@ -96,7 +96,7 @@ def load_at_revision(folder: Path, rev: str) -> Guideline:
         target = tmp / folder.name
         target.mkdir()
         for name in present:
-            shown = _git(root, "show", f"{commit}:{rel}/{name}")
+            shown = run_git(root, "show", f"{commit}:{rel}/{name}")
             if shown.returncode != 0:
                 raise ChangesError(f"cannot read {rel}/{name} at revision {rev!r}: {shown.stderr.decode().strip()}")
             (target / name).write_bytes(shown.stdout)
@@ -127,7 +127,7 @@ class Release:
 
 def release_tags(root: Path, guideline_id: str) -> list[Release]:
     """Release tags for one guideline (`<id>/vX.Y.Z`, preferred) or the repository (`vX.Y.Z`), oldest first."""
-    proc = _git(root, "tag", "--list")
+    proc = run_git(root, "tag", "--list")
     if proc.returncode != 0:
         return []
     return releases_from_tags(proc.stdout.decode().split(), guideline_id)
