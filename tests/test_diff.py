@@ -296,14 +296,14 @@ def test_documents_need_no_git_process_without_a_release(minimal, monkeypatch):
     def no_git(*args):
         raise AssertionError(f"git was run: {args}")
 
-    monkeypatch.setattr(changes, "_git", no_git)
+    monkeypatch.setattr(changes, "run_git", no_git)
     assert changes_since_previous_release(g)["status"] == "unknown"
     monkeypatch.undo()
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "content")
     git(root, "commit", "-q", "-m", "first")
     git(root, "tag", "other-guideline/v0.1.0")  # another guideline's release does not count
-    monkeypatch.setattr(changes, "_git", no_git)
+    monkeypatch.setattr(changes, "run_git", no_git)
     assert changes_since_previous_release(g) == {"status": "first-version", "version": "1.1.0"}
 
 

@@ -110,3 +110,68 @@ def test_a_recused_member_may_abstain(minimal, cli):
     write_signoff(minimal, [], panel=panel, votes=[{"statement": "rec-local-therapy", "version": "1.1.0", "against": ["s"]}])
     code, found = codes(cli, minimal)
     assert code == 1 and "vote-recused" in found
+
+
+def page_text(minimal) -> str:
+    """The protocol HTML's text as a reader sees it (tags removed, spaces folded)."""
+    import re
+    from html import unescape
+
+    from generator.render import protocol
+    from tests.render_kit import load
+
+    html = protocol.render(protocol.view(load(minimal))).decode()
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def signed_off_minimal(minimal):
+    panel = [
+        {"id": "t-onc", "name": "Test Oncologist", "role": "Thoracic oncology", "interests": []},
+        {"id": "r-onc", "name": "Test Radiation Oncologist", "role": "Radiation oncology", "interests": [
+            {"description": "Research grant from a device maker (fixture)", "kind": "financial",
+             "statements": ["rec-local-therapy"], "management": "recused"}]},
+    ]
+    fp = fingerprint(minimal)
+    write_signoff(minimal, [
+        {"member": "t-onc", "role": "Thoracic oncology", "version": "1.1.0", "fingerprint": fp, "date": "2026-01-02"},
+        {"member": "r-onc", "role": "Radiation oncology", "version": "1.1.0", "fingerprint": fp, "date": "2026-01-03",
+         "signature": "minimal/v1.1.0"},
+    ], panel=panel, votes=[{"statement": "rec-local-therapy", "version": "1.1.0", "for": ["t-onc"], "abstain": ["r-onc"]}])
+
+
+def test_the_protocol_prints_the_approval_record_and_interests(minimal):
+    signed_off_minimal(minimal)
+    text = page_text(minimal)
+    assert "Approval record and declared interests" in text
+    assert "Every required role has approved this version." in text
+    assert "Test Radiation Oncologist Radiation oncology 1.1.0 2026-01-03" in text
+    assert "Research grant from a device maker (fixture) financial" in text and "recused" in text
+    # the title page's table says, per approver role, whether this version is approved
+    assert "Approved (2026-01-02)" in text and "Not yet approved" not in text
+
+
+def test_the_protocol_says_plainly_when_approvals_are_missing_or_stale(minimal):
+    text = page_text(minimal)
+    assert "Not yet approved" in text and "No approvals are recorded." in text
+    assert "it must not be used as a published protocol" in text
+    signed_off_minimal(minimal)
+    stmts = minimal / "statements.yaml"
+    stmts.write_text(stmts.read_text(encoding="utf-8").replace("may be considered", "should be considered", 1), encoding="utf-8")
+    text = page_text(minimal)
+    assert "Approval is of earlier content" in text and "earlier content of this version" in text
+
+
+def test_fhir_bundle_carries_attesters_and_the_release_provenance(minimal, cli):
+    signed_off_minimal(minimal)
+    result = cli("export", "fhir", str(minimal), "--out", "out")
+    assert result.exit_code == 0, result.output
+    bundle = json.loads((cli.cwd / "out" / "minimal" / "fhir-bundle.json").read_text())
+    resources = [e["resource"] for e in bundle["entry"]]
+    composition = resources[0]
+    assert [a["party"]["display"] for a in composition["attester"]] == [
+        "Test Oncologist, Thoracic oncology", "Test Radiation Oncologist, Radiation oncology"]
+    assert {a["mode"]["coding"][0]["code"] for a in composition["attester"]} == {"official"}
+    [prov] = [r for r in resources if r["resourceType"] == "Provenance"]
+    assert prov["target"] == [{"reference": f"Composition/{composition['id']}"}]
+    assert [a["type"]["coding"][0]["code"] for a in prov["agent"]] == ["attester", "attester"]
+    assert prov["entity"][0]["what"]["identifier"]["value"] == "minimal/v1.1.0"

@@ -22,7 +22,8 @@ def signoff_command(paths, fmt: str) -> None:
     """
     from generator.commands.options import folders_from
     from generator.content.loader import load_guideline
-    from generator.tools.signoff_report import format_text, signoff_status
+    from generator.content.signoff import signoff_status
+    from generator.tools.signoff_report import format_text
 
     reports, failed = [], []
     for folder in folders_from(paths):

@@ -90,7 +90,6 @@ class Author(ContentModel):
     responsibility: Literal["author", "reviewer", "approver"] = "approver"
     name: Text | None = None
     organisation: Text | None = None
-    signed_off: dt.date | None = None
 
 
 class ChangelogEntry(ContentModel):

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
+from generator.content.fingerprint import content_fingerprint
 from generator.content.models import SEMVER_PATTERN, ContentModel, Slug, Text
 
 SIGNOFF_FILE = "signoff.yaml"
@@ -89,6 +90,13 @@ def recused_from(member: PanelMember, statement_id: str) -> Interest | None:
     return None
 
 
+def approval_state(approval: Approval, version: str, fingerprint: str | None) -> str:
+    """"current" (this version, this content), "stale" (this version, other content) or "other-version"."""
+    if approval.version != version or fingerprint is None:
+        return "other-version"
+    return "current" if approval.fingerprint == fingerprint else "stale"
+
+
 def required_roles(meta: Any) -> list[str]:
     """The roles whose approval a published version needs: the guideline's authors with responsibility approver."""
     roles: list[str] = []
@@ -96,3 +104,52 @@ def required_roles(meta: Any) -> list[str]:
         if author.responsibility == "approver" and author.role not in roles:
             roles.append(author.role)
     return roles
+
+
+def signoff_status(g) -> dict[str, Any]:
+    """Per required role: approved (of the current version and fingerprint), stale, or missing."""
+    meta, record = g.meta, g.signoff
+    fingerprint = content_fingerprint(g)
+    roles = []
+    for role in required_roles(meta):
+        states = [(a, approval_state(a, meta.version, fingerprint)) for a in (record.approvals if record else []) if a.role == role]
+        good = [a for a, s in states if s == "current" and record.member(a.member)]
+        rows = good + [a for a, s in states if s == "stale"]
+        state = "approved" if good else ("stale" if rows else "missing")
+        chosen = rows[0] if rows else None
+        member = record.member(chosen.member) if (record and chosen) else None
+        roles.append({
+            "role": role,
+            "state": state,
+            "member": member.name if member else (chosen.member if chosen else None),
+            "date": chosen.date.isoformat() if chosen else None,
+        })
+    recusals = []
+    for member in record.panel if record else []:
+        for interest in member.interests:
+            if interest.management == "recused":
+                recusals.append({"member": member.name, "statements": interest.statements or ["(whole guideline)"],
+                                 "interest": interest.description})
+    return {
+        "guideline": meta.id,
+        "version": meta.version,
+        "status": meta.status,
+        "fingerprint": fingerprint,
+        "roles": roles,
+        "recusals": recusals,
+        "ready": fingerprint is not None and all(r["state"] == "approved" for r in roles),
+    }
+
+
+def current_approvals(g) -> list[dict[str, Any]]:
+    """The approvals of the current version and content, each with the approver's display name."""
+    record = g.signoff
+    if record is None or g.meta is None:
+        return []
+    fingerprint = content_fingerprint(g)
+    out = []
+    for a in record.approvals:
+        member = record.member(a.member)
+        if member is not None and approval_state(a, g.meta.version, fingerprint) == "current":
+            out.append({"approval": a, "member": member, "display": ", ".join(p for p in (member.name, a.role, member.organisation) if p)})
+    return out

@@ -36,6 +36,7 @@ from generator.content.grading import ESMO, SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.markdown import render_block
 from generator.content.models import Reference, Statement
+from generator.content.signoff import current_approvals
 from generator.render import citations as ama
 
 # The one place naming this project's own FHIR namespace (code systems, canonical URLs, fullUrls).
@@ -52,6 +53,7 @@ CS_ESMO_LEVEL = grading_code_system(ESMO.level_code_system_id)
 CS_ESMO_GRADE = grading_code_system(ESMO.strength_code_system_id)
 CS_STATEMENT_KIND = f"{CANONICAL_BASE}/CodeSystem/statement-kind"
 CS_NODE_KIND = f"{CANONICAL_BASE}/CodeSystem/algorithm-node-kind"
+CS_PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 CS_DOCUMENT_TYPE = f"{CANONICAL_BASE}/CodeSystem/document-type"
 NS_GUIDELINE = f"{CANONICAL_BASE}/NamingSystem/guideline"
 
@@ -639,12 +641,11 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
     authors = [{"display": _author_display(a)} for a in meta.authors]
     attesters = [
         {
-            "mode": {"coding": [{"system": "http://hl7.org/fhir/composition-attestation-mode", "code": "professional"}]},
-            "time": a.signed_off.isoformat(),
-            "party": {"display": _author_display(a)},
+            "mode": {"coding": [{"system": "http://hl7.org/fhir/composition-attestation-mode", "code": "official"}]},
+            "time": a["approval"].date.isoformat(),
+            "party": {"display": a["display"]},
         }
-        for a in meta.authors
-        if a.responsibility == "approver" and a.signed_off
+        for a in current_approvals(g)
     ]
     summary = f"<p>{escape(meta.title)}, version {escape(meta.version)} ({escape(meta.status)}).</p>"
     if meta.summary:
@@ -675,6 +676,39 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
     return resource
 
 
+def provenance_resource(g: Guideline, entry) -> dict:
+    """The Provenance of one release (changelog entry): who approved that version, and its release tag."""
+    record = g.signoff
+    agents = []
+    for a in record.approvals if record else []:
+        member = record.member(a.member)
+        if a.version == entry.version and member is not None:
+            agents.append({
+                "type": {"coding": [{"system": CS_PROVENANCE_PARTICIPANT, "code": "attester", "display": "Attester"}]},
+                "role": [{"text": a.role}],
+                "who": {"display": ", ".join(p for p in (member.name, a.role, member.organisation) if p)},
+            })
+    if not agents:  # no approval recorded for this version: the panel as author
+        agents.append({
+            "type": {"coding": [{"system": CS_PROVENANCE_PARTICIPANT, "code": "author", "display": "Author"}]},
+            "who": {"display": "; ".join(_author_display(a) for a in g.meta.authors)},
+        })
+    rid = composition_id(g)
+    return {
+        "resourceType": "Provenance",
+        "id": fhir_id(g.id, "provenance", entry.version.replace("+", "-")),
+        "target": [{"reference": f"Composition/{rid}"}],
+        "occurredDateTime": entry.date.isoformat(),
+        "recorded": f"{entry.date.isoformat()}T00:00:00Z",
+        "activity": {"text": f"Release of version {entry.version}"},
+        "agent": agents,
+        "entity": [{
+            "role": "source",
+            "what": {"identifier": {"system": f"{NS_GUIDELINE}/release-tag", "value": f"{g.id}/v{entry.version}"}},
+        }],
+    }
+
+
 def build_bundle(g: Guideline, environ: dict | None = None) -> dict:
     """The whole FHIR R5 document Bundle for a loaded guideline, as plain dicts."""
     if g.meta is None or not g.complete:
@@ -685,6 +719,9 @@ def build_bundle(g: Guideline, environ: dict | None = None) -> dict:
         resources.append(features_resource(g, timestamp))
     resources += [recommendation_resource(g, s, timestamp) for s in g.statements if s.kind in RECOMMENDATION_KINDS]
     resources += [citation_resource(g, r, timestamp) for r in g.references]
+    # The Provenance of this release (the bundle is the document of one version; each release's bundle
+    # carries its own): who approved it, when, and its release tag.
+    resources += [provenance_resource(g, entry) for entry in g.meta.changelog if entry.version == g.meta.version]
     return {
         "resourceType": "Bundle",
         "id": fhir_id(g.id, "bundle"),

@@ -19,6 +19,7 @@ from generator.render import citations, flowchart
 from generator.render.environment import render_template
 from generator.render.numbering import number_key, ordered_statements, reference_numbers, statement_numbers
 from generator.render.typography import plain_text
+from generator.render.signoff import signoff_view
 
 TEMPLATE = "protocol/protocol.html"
 FLOWCHART_FILE = "flowchart.svg"
@@ -285,7 +286,6 @@ def view(g: Guideline) -> dict:
             "responsibility": a.responsibility,
             "name": a.name,
             "organisation": a.organisation,
-            "signed_off": _date(a.signed_off),
         }
         for a in meta.authors
     ]
@@ -307,7 +307,6 @@ def view(g: Guideline) -> dict:
         "codes": {"icd10": [_icd10(c) for c in meta.codes.icd10], "icd11": list(meta.codes.icd11)},
         "grading": _grading(meta.grading),
         "authors": authors,
-        "signoff": {"signed": sum(1 for a in meta.authors if a.signed_off), "total": len(meta.authors)},
         "summary": meta.summary,
         "scope": {
             "population": meta.scope.population,
@@ -327,6 +326,7 @@ def view(g: Guideline) -> dict:
             "vignettes": _worked_examples(g, graph),
         },
         "references": references,
+        "signoff": signoff_view(g, numbers),
         "changelog": [
             {"version": e.version, "date": _date(e.date), "changes": list(e.changes)} for e in meta.changelog
         ],

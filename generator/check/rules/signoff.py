@@ -12,7 +12,7 @@ from typing import Iterator
 
 from generator.content.fingerprint import content_fingerprint
 from generator.content.loader import Guideline
-from generator.content.signoff import recused_from, required_roles
+from generator.content.signoff import approval_state, recused_from, required_roles
 from generator.diagnostics import Diagnostic, Location, Severity
 
 
@@ -44,9 +44,8 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
                 "approval-unknown-role",
                 f"{a.role!r} is not a required approver role; roles: {', '.join(roles) or '(none)'}",
             )
-        if a.version != meta.version or fingerprint is None:
-            continue
-        if a.fingerprint != fingerprint:
+        state = approval_state(a, meta.version, fingerprint)
+        if state == "stale":
             yield Diagnostic(
                 a.location("fingerprint"),
                 Severity.ERROR if published else Severity.WARNING,
@@ -54,7 +53,7 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
                 f"this approval of version {a.version} is of other content ({a.fingerprint[:15]}…); the content "
                 f"is now {fingerprint[:15]}…: ask {a.member!r} to approve again, or revert the change",
             )
-        elif member is not None:
+        elif state == "current" and member is not None:
             current.add(a.role)
     if published and fingerprint is not None:
         missing = [r for r in roles if r not in current]
