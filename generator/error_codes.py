@@ -87,7 +87,6 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid-icd11": ("an ICD-11 code is not well-formed", "write a code such as 2D70"),
     "invalid-dates": ("dates are in an impossible order (review before effective)", "fix the dates"),
     "review-overdue": ("the guideline's review_by date has passed (error when published, warning for a draft)", "review it and move review_by"),
-    "published-without-sign-off": ("status is published, but an approver row lacks its name or signed_off date", "record who approved this version and when (name, signed_off), or set status: draft"),
     "statement-review-overdue": ("a statement's review_due date has passed", "review the statement and update last_reviewed/review_due"),
     "changelog-missing-version": ("the changelog has no entry for the current version (warning)", "add a changelog entry"),
     # text safety
