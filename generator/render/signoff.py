@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.content.fingerprint import content_fingerprint
-from generator.content.signoff import approval_state, signoff_status
+from generator.content.signoff import approval_state, required_roles, signoff_status
 
 STATE_LABELS = {"current": "this version", "stale": "earlier content of this version", "other-version": "another version"}
 ROLE_STATES = {"approved": "Approved", "stale": "Approval is of earlier content", "missing": "Not yet approved"}
@@ -11,8 +11,15 @@ ROLE_STATES = {"approved": "Approved", "stale": "Approval is of earlier content"
 
 def signoff_view(g, numbers: dict[str, str]) -> dict:
     """Plain data for the protocol: each approver role's state, every approval, the panel's interests, votes."""
-    status = signoff_status(g)
     record = g.signoff
+    if record is None:
+        # Without a record nothing depends on the content (every role: not yet approved), so the view
+        # leaves the fingerprint out: a patient-text edit must not rebuild the clinician protocol.
+        roles = {r: {"role": r, "state": "missing", "member": None, "date": None, "label": ROLE_STATES["missing"]}
+                 for r in required_roles(g.meta)}
+        return {"present": False, "fingerprint": None, "roles": roles, "approvals": [], "interests": [],
+                "votes": [], "ready": False, "signed": 0, "total": len(roles)}
+    status = signoff_status(g)
     fingerprint = content_fingerprint(g)
     roles = {r["role"]: {**r, "label": ROLE_STATES[r["state"]]} for r in status["roles"]}
 
