@@ -21,7 +21,7 @@ from generator.content.loader import load_guideline
 from generator.content.text_fields import iter_text
 from tests.casekit import VALID
 
-_CONSTRAINED = re.compile(r"^[a-z0-9][a-z0-9-]*$|^[a-z][A-Za-z0-9]*$|^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$|^[a-z]{2,3}(-[A-Z]{2})?$|^A[45]$")
+_CONSTRAINED = re.compile(r"^[a-z0-9][a-z0-9-]*$|^[a-z][A-Za-z0-9]*$|^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$|^[a-z]{2,3}(-[A-Z]{2})?$|^A[45]$|^sha256:[0-9a-f]{64}$")
 
 
 def _strings(value):

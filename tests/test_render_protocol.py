@@ -107,7 +107,7 @@ def test_contents_link_to_every_chapter(minimal):
     what_changed = ["what-changed"] if b'id="what-changed"' in html else []
     assert [t.decode() for t in targets] == [
         "recommendations", "algorithm", "pathway", "scope", "sec-definitions", "sec-treatment", "sec-evidence",
-        "references", "authors", *what_changed, "history",
+        "references", "authors", *what_changed, "history", "signoff",
     ]  # fmt: skip
     for href in toc:
         assert href[1:] in ids, f"dangling link {href}"

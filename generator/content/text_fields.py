@@ -130,7 +130,7 @@ def _walk(obj: ContentModel) -> Iterator[TextField]:
 
 
 def iter_text(g: Guideline) -> Iterator[TextField]:
-    """Every text field of the guideline: guideline.yaml, statements, algorithm (features included), references, vignettes."""
+    """Every text field of the guideline: guideline.yaml, statements, algorithm (features included), references, vignettes, sign-off."""
     if g.meta is not None:
         yield from _walk(g.meta)
     for s in g.statements:
@@ -145,3 +145,5 @@ def iter_text(g: Guideline) -> Iterator[TextField]:
         yield from _walk(v)
     for r in g.references:
         yield from _walk(r)
+    if g.signoff is not None:  # names, roles and declared interests are printed in the protocol
+        yield from _walk(g.signoff)
