@@ -92,8 +92,58 @@ def test_test_profile_also_needs_the_browser_and_its_fonts(machine):
     assert done.returncode == 0
     packages = done.stdout.split()
     assert set(PDF_PACKAGES.split()) < set(packages)
-    assert {"chromium", "libatomic1", "fonts-liberation2", "fonts-dejavu-core", "git"} <= set(packages)
+    assert {"chromium", "libatomic1", "fonts-liberation2", "fonts-dejavu-core", "git", "nodejs", "npm"} <= set(packages)
     assert "chromium" not in machine("--list", "pdf").stdout.split()
+    assert "nodejs" not in machine("--list", "pdf").stdout.split()
+
+
+@pytest.fixture
+def csl_machine(tmp_path):
+    """A ready machine (as `make test` leaves it) with a stand-in npm and a copy of tests/csl's lock files."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    os.symlink(sys.executable, venv / "bin" / "python")
+    (venv / ".installed").touch()
+    csl = tmp_path / "csl"
+    csl.mkdir()
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(ROOT / "tests" / "csl" / name, csl / name)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "npm-calls"
+
+    def run(npm_exit: int = 0) -> subprocess.CompletedProcess:
+        _script(bin_dir / "npm", f'#!/bin/sh\necho "npm $*" >> {calls}\nmkdir -p {csl}/node_modules\n'
+                                 f'[ {npm_exit} = 0 ] || echo "npm ERR! network" >&2\nexit {npm_exit}\n')
+        environ = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "VENV": str(venv),
+                   "CSL_DIR": str(csl), "BOOTSTRAP_NO_INSTALL": "1"}
+        return subprocess.run(["bash", str(BOOTSTRAP), "test"], env=environ, capture_output=True, text=True, timeout=120)
+
+    run.csl = csl
+    run.calls = calls
+    return run
+
+
+def test_the_test_profile_installs_citeproc_from_its_lock_file_once(csl_machine):
+    first = csl_machine()
+    assert first.returncode == 0, first.stderr
+    assert csl_machine.calls.read_text().splitlines() == [f"npm ci --prefix {csl_machine.csl} --no-audit --no-fund"]
+    assert first.stdout.splitlines()[0] == f"bootstrap: installing citeproc-js into {csl_machine.csl}/node_modules (npm ci, from its lock file)"
+    again = csl_machine()
+    assert again.returncode == 0 and again.stdout == "" and len(csl_machine.calls.read_text().splitlines()) == 1
+    # A changed lock file installs again.
+    stamp = csl_machine.csl / "node_modules" / ".installed"
+    os.utime(stamp, (stamp.stat().st_atime - 60, stamp.stat().st_mtime - 60))
+    third = csl_machine()
+    assert third.returncode == 0 and len(csl_machine.calls.read_text().splitlines()) == 2
+
+
+def test_a_failing_npm_ci_says_what_to_run(csl_machine):
+    done = csl_machine(npm_exit=1)
+    assert done.returncode == 1
+    assert "npm ERR! network" in done.stderr
+    assert done.stderr.rstrip().splitlines()[-1] == f"bootstrap: npm ci failed (above); after fixing it, run: npm ci --prefix {csl_machine.csl}"
+    assert not (csl_machine.csl / "node_modules" / ".installed").exists()
 
 
 def test_missing_packages_are_installed_with_apt_get_one_line_per_step(machine):

@@ -6,7 +6,8 @@ import pytest
 
 from generator.content.models import Reference
 from generator.render import citations
-from generator.render.numbering import reference_numbers, statement_numbers
+from generator.render.numbering import statement_numbers
+from generator.render.citations import reference_numbers
 from tests.render_kit import MINIMAL, load
 
 
@@ -21,7 +22,7 @@ def text(r: Reference) -> str:
 
 @pytest.mark.parametrize(
     "given, expected",
-    [("A. J.", "AJ"), ("Alex J", "AJ"), ("Jean-Pierre", "J-P"), ("Mary Ann", "MA"), ("B.", "B"), ("john", "J")],
+    [("A. J.", "AJ"), ("Alex J", "AJ"), ("Jean-Pierre", "JP"), ("Xiao-Shan", "XS"), ("Mary Ann", "MA"), ("B.", "B"), ("john", "J")],
 )
 def test_initials_have_no_periods(given, expected):
     assert citations.initials(given) == expected
@@ -73,9 +74,45 @@ def test_particles_suffix_and_literal_names():
 
 def test_missing_parts_leave_no_stray_punctuation():
     r = ref(title="Does it work?", **{"container-title": "Lancet"}, issued={"date-parts": [[2020]]})
-    assert text(r) == "Does it work? Lancet. 2020. doi:10.1000/xyz"
+    assert text(r) == "Does it work? Lancet. Published online 2020. doi:10.1000/xyz"
     bare = ref()
     assert text(bare) == "A title. doi:10.1000/xyz"
+
+
+def test_truncated_author_list_ends_in_et_al_and_a_complete_one_does_not():
+    three = [{"family": "Gomez", "given": "D. R."}, {"family": "Blumenschein", "given": "G. R."}, {"family": "Lee", "given": "J. J."}]
+    assert text(ref(author=three)).startswith("Gomez DR, Blumenschein GR, Lee JJ. A title.")
+    assert text(ref(author=three, authors_truncated=True)).startswith("Gomez DR, Blumenschein GR, Lee JJ, et al. A title.")
+    assert text(ref(author=three[:1], authors_truncated=True)).startswith("Gomez DR, et al. A title.")
+    ten = [{"family": f"A{i}", "given": "B"} for i in range(10)]
+    assert text(ref(author=ten, authors_truncated=True)).startswith("A0 B, A1 B, A2 B, et al. A title.")
+
+
+def test_hyphenated_given_names_lose_the_hyphen():
+    r = ref(author=[{"family": "Wang", "given": "Xiao-Shan"}, {"family": "Bai", "given": "Y.-F."}])
+    assert text(r).startswith("Wang XS, Bai YF. A title.")
+
+
+@pytest.mark.parametrize(
+    "issued, expected",
+    [
+        ({"date-parts": [[2013, 3]]}, "Published online March 2013."),
+        ({"date-parts": [[2017, 8, 8]]}, "Published online August 8, 2017."),
+        ({"date-parts": [[2023]]}, "Published online 2023."),
+    ],
+)
+def test_a_work_without_volume_is_dated_by_its_online_publication(issued, expected):
+    r = ref(**{"container-title": "J Thorac Oncol"}, issued=issued)
+    assert text(r) == f"A title. J Thorac Oncol. {expected} doi:10.1000/xyz"
+    with_volume = ref(**{"container-title": "J Thorac Oncol"}, issued=issued, volume="8")
+    assert "Published online" not in text(with_volume)
+
+
+def test_unconfirmed_fields_stay_out():
+    """A record without authors or journal (unconfirmed, so left out) prints no placeholder for them."""
+    r = ref(title="Local therapy with continued TKI", issued={"date-parts": [[2013, 3]]})
+    assert text(r) == "Local therapy with continued TKI. Published online March 2013. doi:10.1000/xyz"
+    assert text(ref(author=[{"family": "Ni", "given": "Y."}])) == "Ni Y. A title. doi:10.1000/xyz"
 
 
 def test_doi_link_is_percent_encoded_but_printed_as_written():
@@ -86,11 +123,20 @@ def test_doi_link_is_percent_encoded_but_printed_as_written():
     assert link["href"].startswith("https://doi.org/10.1002/")
 
 
+def test_every_document_links_a_doi_the_same_way():
+    """A DOI ending in '#' is one link everywhere: the protocol's, the explainer's and FHIR's."""
+    from generator.content import doi
+
+    assert doi.url("10.1000/abc#") == "https://doi.org/10.1000/abc%23"
+    r = ref(DOI="10.1000/abc#")
+    assert [s["href"] for s in citations.format_reference(r) if s["style"] == "link"] == [doi.url(r.DOI)]
+
+
 def test_book_title_is_italic_with_publisher():
-    r = ref(type="book", title="Radiation oncology", publisher="Springer", issued={"date-parts": [[2019]]})
+    r = ref(type="book", title="Radiation oncology of the lung: a guide", publisher="Springer", issued={"date-parts": [[2019]]})
     segments = citations.format_reference(r)
-    assert [s["text"] for s in segments if s["style"] == "italic"] == ["Radiation oncology"]
-    assert citations.plain_text(segments) == "Radiation oncology. Springer; 2019. doi:10.1000/xyz"
+    assert [s["text"] for s in segments if s["style"] == "italic"] == ["Radiation Oncology of the Lung: A Guide"]
+    assert citations.plain_text(segments) == "Radiation Oncology of the Lung: A Guide. Springer; 2019. doi:10.1000/xyz"
 
 
 def test_references_are_numbered_by_first_citation_in_print_order():

@@ -202,6 +202,30 @@ def test_usage_errors_exit_2(cli, minimal, args):
     assert "Traceback" not in result.output
 
 
+def test_a_truncated_author_list_is_not_claimed_complete(cli, minimal):
+    refs = minimal / "references.yaml"
+    text = refs.read_text()
+    assert text.count("    DOI: 10.1097/jto.0b013e3182745948") == 1
+    refs.write_text(text.replace("    DOI: 10.1097/jto.0b013e3182745948", "    DOI: 10.1097/jto.0b013e3182745948\n    authors_truncated: true"))
+    _, bundle = export(cli, minimal)
+    citations = {c["id"]: c for c in resources(bundle, "Citation")}
+    w = citations["minimal-ref-weickhardt2012"]
+    assert w["citedArtifact"]["contributorship"]["complete"] is False
+    assert ", et al." in w["summary"][0]["text"]
+    complete = [c for c in citations.values() if "contributorship" in c["citedArtifact"] and c["id"] != w["id"]]
+    assert all(c["citedArtifact"]["contributorship"]["complete"] is True for c in complete)
+
+
+def test_composition_numbers_references_as_the_protocol_does(cli, minimal):
+    from generator.render.citations import reference_numbers
+
+    g = load_guideline(minimal).guideline
+    _, bundle = export(cli, minimal)
+    composition = resources(bundle, "Composition")[0]
+    shown = set(values_of(composition, "display"))
+    assert {f"[{n}] {key}" for key, n in reference_numbers(g).items()} <= shown
+
+
 REAL_GUIDELINES = sorted(p.parent for p in (Path(__file__).resolve().parents[1] / "content").glob("*/guideline.yaml"))
 
 

@@ -17,6 +17,7 @@ from generator.render import patient, patient_pdf
 
 FIXTURES = Path(__file__).parent / "fixtures" / "valid"
 EXPLAINER = FIXTURES / "patient-explainer"
+REAL = sorted(p for p in (Path(__file__).parents[1] / "content").glob("*/") if (p / "guideline.yaml").is_file())
 X = "{http://www.w3.org/1999/xhtml}"
 
 
@@ -156,6 +157,20 @@ def test_markers_point_at_the_sources_of_exactly_those_statements():
     used = {c.key for s in g.statements if s.patient for sid in [s.id, *s.patient.also_based_on] for c in statements[sid].citations}
     used |= {c.key for q in g.meta.patient.questions for sid in q.statements for c in statements[sid].citations}
     assert set(number_to_key.values()) == used
+
+
+@pytest.mark.parametrize("folder", [EXPLAINER, *REAL], ids=lambda p: p.name)
+def test_a_work_has_the_same_number_in_the_leaflet_and_the_protocol(folder):
+    """One numbering: the explainer lists a subset of the protocol's references under their protocol numbers."""
+    from generator.render.citations import reference_numbers
+
+    g, v, html, root = build(folder)
+    protocol = reference_numbers(g)
+    listed = {li.get("id"): li for li in root.iter(X + "li") if (li.get("id") or "").startswith("source-")}
+    assert listed
+    for source in v["sources"]:
+        assert source["number"] == protocol[source["id"]]
+        assert listed[f"source-{source['number']}"].get("value") == str(protocol[source["id"]])
 
 
 def test_plain_source_entries_and_caution_marking():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from urllib.parse import quote
+
 _PREFIXES = (
     "https://doi.org/",
     "http://doi.org/",
@@ -42,4 +44,6 @@ def problem(value: str) -> str | None:
 
 
 def url(value: str) -> str:
-    return "https://doi.org/" + normalise(value)
+    """The resolver link, the one every document and export uses; characters a URL cannot hold (old SICI
+    DOIs have < > #) are percent-encoded."""
+    return "https://doi.org/" + quote(normalise(value), safe="/:;()._-")

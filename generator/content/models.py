@@ -286,9 +286,17 @@ class Reference(ContentModel):
     language: Text | None = None
     abstract: Text | None = None
     note: Text | None = None
+    authors_truncated: bool = Field(
+        default=False,
+        description="Not CSL: true when `author` holds only the first authors of a longer list (printed with et al.).",
+    )
     # Not CSL: a warning a committee must see wherever the reference is cited
     # (a retraction, an expression of concern, a correction).
     caution: Text | None = Field(default=None, description="Not CSL: a warning shown wherever the reference is cited (a retraction, a correction).")
+    patient_caution: Text | None = Field(
+        default=None,
+        description="Not CSL: the caution in plain language for the patient explainer (required there when `caution` is set; its readability gate applies).",
+    )
 
 
 # --------------------------------------------------------------------------- algorithm.yaml

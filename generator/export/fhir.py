@@ -286,7 +286,7 @@ def citation_resource(g: Guideline, ref: Reference, timestamp: str) -> dict:
         artifact["publicationForm"] = [form]
     if ref.author:
         artifact["contributorship"] = {
-            "complete": True,
+            "complete": not ref.authors_truncated,
             "entry": [
                 {"contributor": {"display": ama.author_name(a)}, "rankingOrder": i + 1} for i, a in enumerate(ref.author)
             ],
@@ -398,23 +398,10 @@ def _finish_plan_definition(g: Guideline, resource: dict, last_reviewed) -> dict
     return resource
 
 
-def _citation_numbers(g: Guideline) -> dict[str, int]:
-    """Reference id -> number, in order of first citation (as a printed protocol numbers them)."""
-    numbers: dict[str, int] = {}
-    order = {sec.id: i for i, sec in enumerate(g.meta.sections)}
-    for s in sorted(g.statements, key=lambda st: order.get(st.section, len(order))):
-        for key in s.citation_keys:
-            if key not in numbers and key in g.references_by_id:
-                numbers[key] = len(numbers) + 1
-    for ref in g.references:
-        numbers.setdefault(ref.id, len(numbers) + 1)
-    return numbers
-
-
 def _statement_xhtml(g: Guideline, s: Statement) -> str:
     html = _markdown_xhtml(s.text)
     graded = grade_text(g, s)
-    numbers = _citation_numbers(g)
+    numbers = ama.reference_numbers(g)
     cited = sorted({numbers[k] for k in s.citation_keys if k in numbers})
     extra = []
     if graded:
@@ -576,7 +563,7 @@ def features_resource(g: Guideline, timestamp: str) -> dict:
 def composition_resource(g: Guideline, timestamp: str) -> dict:
     meta = g.meta
     rid = composition_id(g)
-    numbers = _citation_numbers(g)
+    numbers = ama.reference_numbers(g)
     sections = []
     for sec in meta.sections:
         statements = [s for s in g.statements if s.section == sec.id]

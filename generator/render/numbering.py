@@ -1,4 +1,4 @@
-"""Document order: statements numbered by kind (R1, D1, B1, E1, ...) and references [1], [2], ...
+"""Document order: statements numbered by kind (R1, D1, B1, E1, ...); references are numbered in citations.py.
 
 Recommendations and good-practice points share one series (R1, R2, ...), as published guidelines
 number their recommendations; definitions (D), background (B) and evidence (E) each have their own.
@@ -46,19 +46,3 @@ def number_key(number: str) -> tuple[int, int]:
     prefix, digits = number[:1], number[1:]
     return (SERIES_ORDER.find(prefix), int(digits) if digits.isdigit() else 0)
 
-
-def reference_numbers(g: Guideline) -> dict[str, int]:
-    """reference id -> 1, 2, ... in order of first citation through the protocol.
-
-    References no statement cites (a check warning) follow in file order, so every DOI is still listed.
-    """
-    numbers: dict[str, int] = {}
-    known = {r.id for r in g.references}
-    for statement in ordered_statements(g):
-        for key in statement.citation_keys:
-            if key in known and key not in numbers:
-                numbers[key] = len(numbers) + 1
-    for ref in g.references:
-        if ref.id not in numbers:
-            numbers[ref.id] = len(numbers) + 1
-    return numbers

@@ -10,14 +10,13 @@ Every paragraph keeps the ids of the statements it derives from (its statement a
 
 from __future__ import annotations
 
-import re
-
 from generator.content import doi
 from generator.content.grading import SYSTEMS
 from generator.history.changes import advice_change_notices
 from generator.content.loader import Guideline
-from generator.content.models import CslName, Reference
+from generator.content.models import Reference
 from generator.content.patient_text import used_glossary
+from generator.render import citations
 from generator.render.environment import render_template
 
 TEMPLATE = "patient/explainer.html"
@@ -29,33 +28,16 @@ def _long_date(value) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def _year(ref: Reference) -> str | None:
-    issued = ref.issued
-    if issued is None:
-        return None
-    if issued.date_parts and issued.date_parts[0]:
-        return str(issued.date_parts[0][0])
-    match = re.search(r"\b(1[89]|20)\d\d\b", issued.literal or issued.raw or "")
-    return match.group() if match else None
-
-
-def _name(person: CslName) -> str:
-    if person.literal:
-        return person.literal
-    parts = [person.non_dropping_particle, person.family]
-    return " ".join(p for p in parts if p) or (person.given or "")
-
-
 def _who(ref: Reference) -> str | None:
     """'Weickhardt and colleagues', 'Yu and Smith', or None when the work has no author."""
     people = ref.author or ref.editor
     if not people:
         return None
     if len(people) == 1:
-        return _name(people[0])
+        return citations.family_name(people[0])
     if len(people) == 2:
-        return f"{_name(people[0])} and {_name(people[1])}"
-    return f"{_name(people[0])} and colleagues"
+        return f"{citations.family_name(people[0])} and {citations.family_name(people[1])}"
+    return f"{citations.family_name(people[0])} and colleagues"
 
 
 def _source(ref: Reference, number: int) -> dict:
@@ -65,7 +47,7 @@ def _source(ref: Reference, number: int) -> dict:
         "who": _who(ref),
         "title": ref.title if not (ref.author or ref.editor) else None,
         "journal": ref.container_title_short or ref.container_title or ref.publisher,
-        "year": _year(ref),
+        "year": citations.year(ref.issued) or None,
         "doi": doi.normalise(ref.DOI),
         "url": doi.url(ref.DOI),
         "caution": ref.caution,
@@ -86,16 +68,17 @@ def view(g: Guideline) -> dict | None:
         return None
     statements = g.statements_by_id
     refs = g.references_by_id
+    protocol_numbers = citations.reference_numbers(g)  # one numbering for both documents
     numbers: dict[str, int] = {}
 
     def cite(statement_ids: list[str]) -> list[int]:
-        """Number the references the statements cite (in order of first use) and return theirs."""
+        """The protocol's numbers of the references the statements cite (and note them for the list)."""
         out = []
         for sid in statement_ids:
             s = statements.get(sid)
             for key in s.citation_keys if s else ():
                 if key in refs:
-                    numbers.setdefault(key, len(numbers) + 1)
+                    numbers[key] = protocol_numbers[key]
                     out.append(numbers[key])
         return sorted(set(out))
 

@@ -17,7 +17,7 @@ from generator.content.models import Statement
 from generator.content.pathway import Pathway
 from generator.render import citations, flowchart
 from generator.render.environment import render_template
-from generator.render.numbering import number_key, ordered_statements, reference_numbers, statement_numbers
+from generator.render.numbering import number_key, ordered_statements, statement_numbers
 from generator.render.typography import plain_text
 from generator.render.signoff import signoff_view
 
@@ -234,7 +234,7 @@ def view(g: Guideline) -> dict:
     meta = g.meta
     graph = Pathway.of(g)
     numbers = statement_numbers(g)
-    ref_numbers = reference_numbers(g)
+    ref_numbers = citations.reference_numbers(g)
     ordered = ordered_statements(g)
     statements = {s.id: _statement(s, numbers[s.id], ref_numbers, g) for s in ordered}
 
