@@ -295,7 +295,7 @@ class Reference(ContentModel):
     caution: Text | None = Field(default=None, description="Not CSL: a warning shown wherever the reference is cited (a retraction, a correction).")
     patient_caution: Text | None = Field(
         default=None,
-        description="Not CSL: the caution in plain language for the patient explainer (required there when `caution` is set; its readability gate applies).",
+        description="Not CSL: the caution in plain language, for the patient explainer.",
     )
 
 
