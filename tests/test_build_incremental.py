@@ -227,3 +227,54 @@ def test_cached_views_give_the_same_build(tmp_path):
     assert rebuilt(run_build([folder], out, cache=cache)) == PATIENT
     os.utime(folder / "statements.yaml")  # touching a file changes nothing
     assert rebuilt(run_build([folder], out, cache=cache)) == set()
+
+
+PARTS = (
+    DocumentSpec("figure", "figure.svg", "tests.build_fakes.parts"),
+    DocumentSpec("uses-figure", "uses-figure.json", "tests.build_fakes.parts_user", needs=("figure",)),
+)
+
+
+def test_companion_files_are_written_recorded_checked_and_given_to_dependents(tmp_path):
+    """A document may write files beside its own (the flowchart's part-figures): one per word of the title here."""
+    (folder,) = make_library(tmp_path / "content", 1)
+    out = tmp_path / "build"
+    assert run_build([folder], out, documents=PARTS).ok
+    g = out / "g-00"
+    assert sorted(p.name for p in g.glob("figure*.svg")) == ["figure-1.svg", "figure-2.svg", "figure-3.svg", "figure.svg"]
+    assert (g / "figure-2.svg").read_bytes() == b"<svg>pathway</svg>"
+    entry = json.loads((g / "manifest.json").read_text())["outputs"]["figure"]
+    assert entry["files"] == {f"figure-{i}.svg": builder.sha256((g / f"figure-{i}.svg").read_bytes()) for i in (1, 2, 3)}
+    given = json.loads((g / "uses-figure.json").read_text())
+    assert sorted(given) == ["figure", "figure/figure-1.svg", "figure/figure-2.svg", "figure/figure-3.svg"]
+    assert rebuilt(run_build([folder], out, documents=PARTS)) == set()
+
+    # A deleted or altered companion is rebuilt; the dependent is then read from disk, companions too.
+    (g / "figure-3.svg").unlink()
+    assert rebuilt(run_build([folder], out, documents=PARTS)) == {"figure"}
+    assert (g / "figure-3.svg").read_bytes() == b"<svg>(fixture)</svg>"
+
+    # Fewer parts: the one no longer produced is removed, and the dependent sees the change.
+    edit(folder / "algorithm.yaml", "title: Oligoprogression pathway (fixture)", "title: Oligoprogression pathway")
+    assert rebuilt(run_build([folder], out, documents=PARTS)) == {"figure", "uses-figure"}
+    assert not (g / "figure-3.svg").exists()
+    assert sorted(json.loads((g / "uses-figure.json").read_text())) == ["figure", "figure/figure-1.svg", "figure/figure-2.svg"]
+
+    # A skipped figure's companions still reach a dependent that is rebuilt.
+    (g / "uses-figure.json").unlink()
+    assert rebuilt(run_build([folder], out, documents=PARTS)) == {"uses-figure"}
+    assert sorted(json.loads((g / "uses-figure.json").read_text())) == ["figure", "figure/figure-1.svg", "figure/figure-2.svg"]
+
+    # A document no longer built takes its companions with it.
+    report = run_build([folder], out, documents=())
+    assert sorted(report.removed) == ["g-00/figure-1.svg", "g-00/figure-2.svg", "g-00/figure.svg", "g-00/uses-figure.json"]
+
+
+def test_a_companion_not_named_after_its_document_fails_the_document(tmp_path):
+    (folder,) = make_library(tmp_path / "content", 1)
+    edit(folder / "algorithm.yaml", "title: Oligoprogression pathway (fixture)", "title: BAD-NAME")
+    report = run_build([folder], tmp_path / "build", documents=PARTS[:1])
+    assert [(o.status, o.message) for o in report.outcomes] == [
+        ("failed", "TypeError: render() returned files not named like 'figure.svg''s companions: ['other.svg']")
+    ]
+    assert not (tmp_path / "build" / "g-00" / "other.svg").exists()

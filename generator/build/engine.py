@@ -12,6 +12,12 @@ Stages, each a plain function:
 * `render_document`  run a document module's `render(view, deps)`, in a worker process or inline;
 * `write_*`  temp file + fsync + rename, and `manifest.json` last.
 
+A document may write files beside its own (the flowchart's part-figures): `render` then returns a
+dict of file name -> bytes holding its own file name and further names `<stem>-*` (see
+`companion_name_ok`). The manifest records them under `files`; a later build checks them like the
+main file and removes those no longer produced; documents that need it get each one as
+`deps["<document>/<file name>"]`, and their input hash covers every file.
+
 `build` ties them together. Nothing here prints: progress goes to a callback.
 """
 
@@ -302,10 +308,21 @@ def input_hash(job: Job, need_hashes: dict[str, str]) -> tuple[str, dict[str, An
 
 
 def decide(job: Job, key: str, recorded: dict | None, force: bool) -> bool:
-    """True when the output must be rendered: forced, inputs changed, or the file is missing or altered."""
+    """True when the output must be rendered: forced, inputs changed, or a file is missing or altered."""
     if force or not recorded or recorded.get("inputs") != key or recorded.get("file") != job.spec.filename:
         return True
-    return file_sha256(job.target) != recorded.get("sha256")
+    if file_sha256(job.target) != recorded.get("sha256"):
+        return True
+    files = _companions(job.spec.filename, recorded)
+    return any(file_sha256(job.target.parent / name) != digest for name, digest in files.items())
+
+
+def _companions(filename: str, entry: Any) -> dict[str, str]:
+    """The companion files a manifest entry records (names checked: a hand-edited manifest names no other file)."""
+    files = entry.get("files") if isinstance(entry, dict) else None
+    if not isinstance(files, dict):
+        return {}
+    return {n: d for n, d in files.items() if isinstance(n, str) and isinstance(d, str) and companion_name_ok(filename, n)}
 
 
 # --------------------------------------------------------------------------- render
@@ -340,16 +357,43 @@ class Rendered:
     data: bytes | None
     error: str | None
     seconds: float
+    files: dict[str, bytes] = field(default_factory=dict)  # companion files beside `data`
 
 
-def render_document(module: str, view: Any, deps: dict[str, bytes]) -> Rendered:
-    """Run `module.render(view, deps)`; any failure comes back as a message, never as a traceback."""
+def companion_name_ok(main: str, name: str) -> bool:
+    """A companion of `flowchart.svg` is a plain file name `flowchart-<something>` (never the manifest)."""
+    stem = main.rsplit(".", 1)[0]
+    return bool(_SAFE_FILENAME.match(name)) and name.startswith(stem + "-") and name != MANIFEST
+
+
+def output_digest(main_sha256: str, files: dict[str, str] | None) -> str:
+    """What a dependent's input hash records of an output: its file's hash, or, with companion files,
+    the hash of every file's hash (so a changed part-figure rebuilds the documents that show it)."""
+    if not files:
+        return main_sha256
+    return sha256(canonical_json({"file": main_sha256, "files": files}))
+
+
+def render_document(module: str, view: Any, deps: dict[str, bytes], filename: str | None = None) -> Rendered:
+    """Run `module.render(view, deps)`; any failure comes back as a message, never as a traceback.
+
+    `render` returns the bytes of `filename`, or a dict of file names to bytes holding `filename`
+    and its companions."""
     start = time.perf_counter()
     try:
         data = importlib.import_module(module).render(view, deps)
-        if not isinstance(data, (bytes, bytearray)):
+        files: dict[str, bytes] = {}
+        if isinstance(data, dict) and filename is not None:
+            if filename not in data:
+                raise TypeError(f"render() returned files without {filename!r}")
+            bad = [n for n in data if n != filename and not companion_name_ok(filename, n)]
+            if bad:
+                raise TypeError(f"render() returned files not named like {filename!r}'s companions: {sorted(bad)}")
+            files = {n: bytes(b) for n, b in sorted(data.items()) if n != filename}
+            data = data[filename]
+        if not isinstance(data, (bytes, bytearray)) or not all(isinstance(b, bytes) for b in files.values()):
             raise TypeError(f"render() returned {type(data).__name__}, not bytes")
-        return Rendered(bytes(data), None, time.perf_counter() - start)
+        return Rendered(bytes(data), None, time.perf_counter() - start, files)
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # noqa: BLE001 - WeasyPrint's fatal fetch error is a BaseException
@@ -400,11 +444,12 @@ def remove_stale(folder: Path, old_outputs: dict[str, dict], known: set[str]) ->
             continue
         filename = entry.get("file") if isinstance(entry, dict) else None
         if isinstance(filename, str) and _SAFE_FILENAME.match(filename) and filename != MANIFEST:
-            try:
-                (folder / filename).unlink()
-                removed.append(filename)
-            except FileNotFoundError:
-                pass
+            for name in [*_companions(filename, entry), filename]:
+                try:
+                    (folder / name).unlink()
+                    removed.append(name)
+                except FileNotFoundError:
+                    pass
     return removed
 
 
@@ -496,7 +541,7 @@ def build(
         states[s.id] = _GuidelineState(folder, old, kept, sum(1 for j in all_jobs if j.guideline == s.id))
 
     done: dict[tuple[str, str], str | None] = {}  # (guideline, document) -> output sha256, None if failed
-    fresh: dict[tuple[str, str], bytes] = {}  # outputs rendered in this build (deps of later documents)
+    fresh: dict[tuple[str, str], tuple[bytes, dict[str, bytes]]] = {}  # outputs rendered in this build (deps of later documents)
     waiting = list(all_jobs)
     running: dict[Future, tuple[Job, str, dict]] = {}
     pool: ProcessPoolExecutor | None = None
@@ -519,7 +564,15 @@ def build(
         deps = {}
         for need in job.spec.needs:
             key = (job.guideline, need)
-            deps[need] = fresh[key] if key in fresh else (out / job.guideline / _filename(chosen, need)).read_bytes()
+            if key in fresh:
+                data, files = fresh[key]
+            else:
+                filename = _filename(chosen, need)
+                data = (out / job.guideline / filename).read_bytes()
+                record = states[job.guideline].new.get(need)
+                files = {n: (out / job.guideline / n).read_bytes() for n in _companions(filename, record)}
+            deps[need] = data
+            deps.update({f"{need}/{name}": b for name, b in files.items()})
         return deps
 
     def complete(job: Job, key: str, parts: dict, rendered: Rendered) -> None:
@@ -529,17 +582,24 @@ def build(
             done[(job.guideline, job.spec.name)] = None
         else:
             data = rendered.data or b""
+            folder = job.target.parent
             try:
+                for name, companion in rendered.files.items():  # companions first, the document's own file last
+                    write_bytes(folder / name, companion)
                 write_bytes(job.target, data)
             except OSError as exc:
                 outcome.status, outcome.message = "failed", f"cannot write {job.target}: {exc.strerror or exc}"
                 done[(job.guideline, job.spec.name)] = None
                 finish(job, outcome)
                 return
+            for name in _companions(job.spec.filename, states[job.guideline].old.get(job.spec.name)):
+                if name not in rendered.files:  # a part-figure no longer produced
+                    (folder / name).unlink(missing_ok=True)
             digest = sha256(data)
-            fresh[(job.guideline, job.spec.name)] = data
-            done[(job.guideline, job.spec.name)] = digest
-            states[job.guideline].new[job.spec.name] = _entry(job, key, parts, digest, len(data))
+            files = {name: sha256(b) for name, b in rendered.files.items()}
+            fresh[(job.guideline, job.spec.name)] = (data, rendered.files)
+            done[(job.guideline, job.spec.name)] = output_digest(digest, files)
+            states[job.guideline].new[job.spec.name] = _entry(job, key, parts, digest, len(data), files)
         finish(job, outcome)
 
     try:
@@ -559,7 +619,7 @@ def build(
                 key, parts = input_hash(job, {n: done[(job.guideline, n)] for n in job.spec.needs})
                 recorded = states[job.guideline].old.get(job.spec.name)
                 if not decide(job, key, recorded, force):
-                    done[(job.guideline, job.spec.name)] = recorded["sha256"]
+                    done[(job.guideline, job.spec.name)] = output_digest(recorded["sha256"], _companions(job.spec.filename, recorded))
                     states[job.guideline].new[job.spec.name] = recorded
                     finish(job, Outcome(job.guideline, job.spec.name, job.spec.filename, "skipped"))
                     continue
@@ -570,13 +630,13 @@ def build(
                     finish(job, Outcome(job.guideline, job.spec.name, job.spec.filename, "failed", 0.0, f"cannot read a needed document: {exc}"))
                     continue
                 if n_jobs <= 1:
-                    complete(job, key, parts, render_document(job.spec.module, job.view, deps))
+                    complete(job, key, parts, render_document(job.spec.module, job.view, deps, job.spec.filename))
                     continue
                 if pool is None:
                     preload = PDF_MODULES if any(d.pdf for d in chosen) else ()
                     modules = tuple(dict.fromkeys((*preload, *(d.module for d in chosen))))
                     pool = ProcessPoolExecutor(max_workers=n_jobs, initializer=init_worker, initargs=(modules, os.getpid()))
-                running[pool.submit(render_document, job.spec.module, job.view, deps)] = (job, key, parts)
+                running[pool.submit(render_document, job.spec.module, job.view, deps, job.spec.filename)] = (job, key, parts)
             if running and not progressed:
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
                 for fut in finished:
@@ -599,5 +659,6 @@ def _filename(documents: list[DocumentSpec], name: str) -> str:
     return next(d.filename for d in documents if d.name == name)
 
 
-def _entry(job: Job, key: str, parts: dict, digest: str, size: int) -> dict:
-    return {"file": job.spec.filename, "inputs": key, "sha256": digest, "bytes": size, "parts": parts}
+def _entry(job: Job, key: str, parts: dict, digest: str, size: int, files: dict[str, str]) -> dict:
+    entry = {"file": job.spec.filename, "inputs": key, "sha256": digest, "bytes": size, "parts": parts}
+    return {**entry, "files": files} if files else entry

@@ -114,7 +114,9 @@ def collect(build_dir: Path, only: set[str] | None = None) -> list[Entry]:
             continue
         try:
             outputs = json.loads(raw.decode("utf-8")).get("outputs", {})
-            files = sorted({o.get("file") for o in outputs.values() if isinstance(o, dict) and isinstance(o.get("file"), str)})
+            files = sorted({o.get("file") for o in outputs.values() if isinstance(o, dict) and isinstance(o.get("file"), str)}
+                           | {f for o in outputs.values() if isinstance(o, dict) and isinstance(o.get("files"), dict)
+                              for f in o["files"] if isinstance(f, str)})  # companions: the flowchart's part-figures
         except (ValueError, AttributeError, TypeError):
             continue
         docs = []
