@@ -67,7 +67,7 @@ images: pdf
 	@pdf=$(OUT)/$(IMAGE_GUIDELINE)/clinician-protocol.pdf; \
 	pages=$$(pdfinfo $$pdf | awk '/^Pages:/ {print $$2}'); \
 	for p in $$(seq 1 $$pages); do \
-	  if pdftotext -f $$p -l $$p $$pdf - | grep -q '^Figure 1\.'; then \
+	  if pdftotext -f $$p -l $$p $$pdf - | grep -q '^Figure 1[a-z]*\.'; then \
 	    echo "pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/protocol-algorithm-page"; \
 	    pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/protocol-algorithm-page; break; \
 	  fi; \

@@ -28,6 +28,7 @@ class Rendered:
     svg: bytes
     html: bytes
     pdf: bytes | None
+    files: dict[str, bytes]  # the flowchart's files: flowchart.svg, and its part-figures when split
 
 
 def load(folder: Path) -> Guideline:
@@ -41,16 +42,19 @@ def render_all(g: Guideline, pdf: bool = True) -> Rendered:
 
     fview = flowchart.view(g)
     json.dumps(fview)  # the build engine hashes views: they must be JSON-serialisable
-    svg = flowchart.render(fview, {})
+    files = flowchart.render(fview, {})
+    svg = files[flowchart.FILE]
+    # as the build engine passes a document with companion files to those that need it
+    deps = {"flowchart": svg, **{f"flowchart/{name}": data for name, data in files.items() if name != flowchart.FILE}}
     pview = protocol.view(g)
     json.dumps(pview)
-    html = protocol.render(pview, {"flowchart": svg})
+    html = protocol.render(pview, deps)
     out = None
     if pdf:
         dview = protocol_pdf.view(g)
         json.dumps(dview)
-        out = protocol_pdf.render(dview, {"clinician-protocol-html": html, "flowchart": svg})
-    return Rendered(g, svg, html, out)
+        out = protocol_pdf.render(dview, {"clinician-protocol-html": html, **deps})
+    return Rendered(g, svg, html, out, files)
 
 
 def copy_minimal(tmp_path: Path, name: str = "minimal") -> Path:

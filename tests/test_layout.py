@@ -29,6 +29,7 @@ MM = 72 / 25.4
 MARGINS = {"protocol": (20 * MM, 15 * MM, 20 * MM, 15 * MM), "patient": (20 * MM, 20 * MM, 22 * MM, 20 * MM)}
 SLACK = 1.0  # points: glyph boxes may reach a hair past the line box
 CHROMIUM = "/usr/bin/chromium"
+PAGE_SIZES = ["A4", "letter"]
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Documents:
     name: str
     pdfs: dict[str, bytes]  # "protocol" / "patient" -> PDF bytes
     html: dict[str, bytes]
+    files: dict[str, bytes]  # the flowchart's SVG files, written beside the HTML by a build
 
 
 @pytest.fixture(scope="session", params=GUIDELINES, ids=[p.name for p in GUIDELINES])
@@ -50,7 +52,29 @@ def documents(request) -> Documents:
     if g.meta.patient is not None:
         html["patient"] = patient.render(patient.view(g), {})
         pdfs["patient"] = patient_pdf.render(patient_pdf.view(g), {"patient-explainer-html": html["patient"]})
-    return Documents(request.param.name, pdfs, html)
+    return Documents(request.param.name, pdfs, html, rendered.files)
+
+
+# The flowchart's pages: every fixture guideline (the pathway fixture too) and the real one, on A4 and
+# on US letter (`output.page_size` in guideline.yaml).
+FIGURE_CASES = [(p, size) for p in GUIDELINES[:2] + [FIXTURES / "pathway"] + GUIDELINES[2:] for size in PAGE_SIZES]
+
+
+@dataclass
+class Protocol:
+    name: str
+    page_size: str
+    pdf: bytes
+    files: dict[str, bytes]  # the flowchart's SVG files, written beside the HTML by a build
+
+
+@pytest.fixture(scope="session", params=FIGURE_CASES, ids=[f"{p.name}-{size}" for p, size in FIGURE_CASES])
+def protocol_at(request) -> Protocol:
+    folder, size = request.param
+    g = load_guideline(folder).guideline
+    g.meta.output.page_size = size
+    rendered = render_all(g)
+    return Protocol(folder.name, size, rendered.pdf, rendered.files)
 
 
 # Defects these tests found in documents another change is redesigning (issue 14, the patient explainer):
@@ -168,14 +192,66 @@ def _crosses(box: tuple[float, float, float, float], p, q, steps: int = 32) -> b
     )
 
 
-def test_no_word_on_the_flowchart_page_is_crossed_by_a_line(documents):
-    pages = list(_pages(documents.pdfs["protocol"]))
-    figure = [(n, p, w) for n, p, w in pages if any(x["text"] == "Figure" for x in w) and p.curves]
-    assert figure, "no flowchart page found"
-    number, page, words = figure[0]
-    segments = list(_segments(page))
-    crossed = [w["text"] for w in words if any(_crosses((w["x0"] + 0.3, w["top"] + 0.3, w["x1"] - 0.3, w["bottom"] - 0.3), p, q) for p, q in segments)]
-    assert not crossed, f"{documents.name} page {number}: words crossed by a line {crossed[:10]}"
+def _figure_pages(pdf: bytes):
+    """The pages holding a flowchart figure: their words drawn by the figure are tagged Figure."""
+    pages = [(n, p, w) for n, p, w in _pages(pdf) if any(c.get("tag") == "Figure" for c in p.chars) and p.curves]
+    assert pages, "no flowchart page found"
+    return pages
+
+
+def test_no_word_on_a_flowchart_page_is_crossed_by_a_line(protocol_at):
+    name, size = protocol_at.name, protocol_at.page_size
+    for number, page, words in _figure_pages(protocol_at.pdf):
+        segments = list(_segments(page))
+        crossed = [w["text"] for w in words if any(_crosses((w["x0"] + 0.3, w["top"] + 0.3, w["x1"] - 0.3, w["bottom"] - 0.3), p, q) for p, q in segments)]
+        assert not crossed, f"{name} {size} page {number}: words crossed by a line {crossed[:10]}"
+
+
+def test_flowchart_text_prints_at_9pt_or_more_and_the_figure_uses_the_page(protocol_at):
+    """Every character a figure draws is at least 9 pt on the printed page (its font size times the
+    figure's scale, as pdfplumber reads it from the text matrix), on A4 and on letter; the figure is
+    as wide as the content box unless the page height or the largest scale (150%) stops it; and no
+    figure word lies outside the content box or on another word."""
+    name, size, pdf = protocol_at.name, protocol_at.page_size, protocol_at.pdf
+    top, right, bottom, left = MARGINS["protocol"]
+    for number, page, words in _figure_pages(pdf):
+        chars = [c for c in page.chars if c.get("tag") == "Figure" and c["text"].strip()]
+        smallest = min(c["size"] for c in chars)
+        assert smallest >= 9 - 0.01, f"{name} {size} page {number}: figure text at {smallest:.2f} pt"
+        drawn = [o for o in page.curves + page.rects if o.get("tag") == "Figure"]
+        width = max(o["x1"] for o in drawn) - min(o["x0"] for o in drawn)
+        height = max(o["bottom"] for o in drawn) - min(o["top"] for o in drawn)
+        box_w, box_h = page.width - left - right, page.height - top - bottom - 30 * MM
+        largest_scale = smallest >= 1.5 * 10 - 0.05  # the drawing's smallest font is 10 pt
+        assert width >= box_w - 1.5 or height >= box_h - 1.5 or largest_scale, (
+            f"{name} {size} page {number}: the figure is {width:.0f} x {height:.0f} pt on a {box_w:.0f} pt wide page"
+        )
+        assert left - SLACK <= min(o["x0"] for o in drawn) and max(o["x1"] for o in drawn) <= page.width - right + SLACK
+        figure_words = [w for w in words if w.get("tag") == "Figure"]
+        clashes = [(a["text"], b["text"]) for a, b in itertools.combinations(figure_words, 2) if _overlap(a, b)]
+        assert not clashes, f"{name} {size} page {number}: overlapping words {clashes[:5]}"
+
+
+def test_connectors_link_the_part_figures_both_ways_in_the_pdf(protocol_at):
+    """Each connector box of a part-figure is a link to the page of the figure it names."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(protocol_at.pdf))
+    destinations = {name: reader.get_destination_page_number(d) for name, d in reader.named_destinations.items()}
+    figure_pages = {n - 1 for n, _, _ in _figure_pages(protocol_at.pdf)}
+    links = []
+    for index in sorted(figure_pages):
+        for annot in reader.pages[index].get("/Annots", []):
+            dest = annot.get_object().get("/Dest")
+            if isinstance(dest, str) and dest.startswith("figure-"):
+                assert destinations[dest] in figure_pages and destinations[dest] != index, (index, dest)
+                links.append((index, destinations[dest]))
+    if len(figure_pages) == 1:
+        assert links == []
+        return
+    forward = {(a, b) for a, b in links if b > a}
+    assert forward and {(b, a) for a, b in forward} <= set(links)  # every "continues in" has its "from"
+    assert len(protocol_at.files) == len(figure_pages) + 1  # flowchart.svg and one file per part-figure
 
 
 # --------------------------------------------------------------------------- HTML in Chromium
@@ -233,3 +309,46 @@ def test_no_word_of_either_html_page_is_split_across_lines(documents, browser, w
         finally:
             context.close()
         assert not split, f"{documents.name} {kind} at {width} px: words split across lines {split[:10]}"
+
+
+FIGURES_IN_PAGE = """
+() => [...document.querySelectorAll("figure.flowchart")].map(fig => {
+  const img = fig.querySelector("img"), full = fig.querySelector("a.full-size"), box = img.getBoundingClientRect();
+  return {
+    id: fig.id, src: img.getAttribute("src"), loaded: img.complete && img.naturalWidth > 0,
+    width: box.width, fits: box.right <= document.documentElement.clientWidth + 0.5,
+    full: full && full.getClientRects().length ? full.getAttribute("href") : null,
+    text: fig.querySelector("a.to-pathway") && document.getElementById(fig.querySelector("a.to-pathway").hash.slice(1)) !== null,
+    links: [...fig.querySelectorAll("a.connector-link")].map(a => {
+      const r = a.getBoundingClientRect();
+      return {target: document.getElementById(a.hash.slice(1)) !== null, name: a.getAttribute("aria-label"),
+              inside: r.width > 0 && r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1};
+    }),
+  };
+})
+"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1280])
+def test_each_figure_links_to_its_full_size_svg_and_the_text_alternative(documents, browser, width, tmp_path):
+    """In the HTML, on a phone and on a desktop: every figure loads its SVG file from beside the page,
+    fits the screen, shows a link to that file full size and one to the step-by-step text, and its
+    connector links sit on the drawing and lead to the figure they name."""
+    (tmp_path / "clinician-protocol.html").write_bytes(documents.html["protocol"])
+    for name, data in documents.files.items():
+        (tmp_path / name).write_bytes(data)
+    context = browser.new_context(viewport={"width": width, "height": 900}, offline=True)
+    try:
+        page = context.new_page()
+        page.goto((tmp_path / "clinician-protocol.html").as_uri(), wait_until="load")
+        figures = page.evaluate(FIGURES_IN_PAGE)
+    finally:
+        context.close()
+    parts = sorted(n for n in documents.files if n != "flowchart.svg")
+    assert [f["src"] for f in figures] == (parts or ["flowchart.svg"])
+    for f in figures:
+        assert f["loaded"] and f["fits"] and f["text"], f
+        assert f["full"] == f["src"], f"{documents.name} at {width} px: {f['id']} has no full-size link"
+        assert all(link["target"] and link["inside"] and link["name"] for link in f["links"]), f["links"]
+    assert sum(len(f["links"]) for f in figures) >= 2 * (len(parts) - 1)  # a tree of parts: in and out at least

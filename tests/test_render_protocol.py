@@ -408,9 +408,14 @@ def test_real_guideline_protocol(folder, tmp_path):
     assert_pdf_shows_every_statement_and_doi(rendered, tmp_path)
     reader = PdfReader(io.BytesIO(rendered.pdf))
     assert "/StructTreeRoot" in reader.trailer["/Root"]
-    # The flowchart fits one page: its chapter heading, the drawing and its caption share a page.
+    # The pathway is split into part-figures, one page each: the chapter heading, the first
+    # part-figure and its caption share a page, each later part and its caption have a page.
     pages = [pdf_text(rendered.pdf, tmp_path, i, i) for i in range(1, len(reader.pages) + 1)]
-    figure_page = next(t for t in pages if "Figure 1." in t)
+    parts = [i for i, t in enumerate(pages) if re.search(r"^Figure 1[a-z]\. ", t, re.M)]
+    assert len(parts) == len(rendered.files) - 1 > 1
+    assert parts == list(range(parts[0], parts[0] + len(parts)))  # consecutive pages
+    assert all(len(re.findall(r"^Figure 1[a-z]\. ", pages[i], re.M)) == 1 for i in parts)
+    figure_page = pages[parts[0]]
     assert re.search(r"^Treatment algorithm$", figure_page, re.M)
     # the summary of recommendations, then the algorithm on its own page within the first third
     at = pages.index(figure_page) + 1

@@ -22,7 +22,6 @@ from generator.render.typography import plain_text
 from generator.render.signoff import signoff_view
 
 TEMPLATE = "protocol/protocol.html"
-FLOWCHART_FILE = "flowchart.svg"
 
 KIND_LABELS = {
     "definition": "Definition",
@@ -321,7 +320,6 @@ def view(g: Guideline) -> dict:
             "present": g.algorithm is not None and bool(g.nodes),
             "title": g.algorithm.title if g.algorithm else "",
             "description": g.algorithm.description if g.algorithm else "",
-            "image": FLOWCHART_FILE,
             "steps": flowchart.pathway(g, graph),
             "vignettes": _worked_examples(g, graph),
         },
@@ -336,6 +334,38 @@ def view(g: Guideline) -> dict:
     }
 
 
+def figure_views(deps: dict[str, bytes], page_size: str) -> list[dict]:
+    """The flowchart's figures as the protocol shows them: each one's file (beside the HTML), its
+    printed width (so its smallest text prints at flowchart.MIN_PRINTED_PT or more), the steps it
+    draws, the figures it continues in and comes from, and a link box over each connector."""
+    found = flowchart.figures(deps)
+    out = []
+    for i, fig in enumerate(found, start=1):
+        scale = flowchart.printed_scale(fig["width"], fig["height"], page_size)
+        to = list(dict.fromkeys(c["figure"] for c in fig["connectors"] if c["direction"] == "to"))
+        came = list(dict.fromkeys(c["figure"] for c in fig["connectors"] if c["direction"] == "from"))
+        out.append(
+            {
+                **fig,
+                "number": i,
+                "count": len(found),
+                "print_width": round(fig["width"] * scale, 1),
+                "steps_text": flowchart.step_ranges(fig["steps"]) if fig["steps"] else "",
+                "first_step": fig["steps"][0] if fig["steps"] else None,
+                "to": to,
+                "from": came,
+                "links": [
+                    {"figure": c["figure"], "text": c["text"], "left": c["box"][0], "top": c["box"][1],
+                     "width": c["box"][2], "height": c["box"][3]}
+                    for c in fig["connectors"]
+                ],
+            }
+        )
+    return out
+
+
 def render(view: dict, deps: dict[str, bytes] | None = None) -> bytes:
-    """The protocol HTML. It refers to flowchart.svg beside it (build/<id>/), so it needs no bytes of it."""
-    return render_template(TEMPLATE, doc=view).encode("utf-8")
+    """The protocol HTML. It refers to the flowchart's SVG files beside it (build/<id>/); their
+    bytes tell it how many figures there are, how large, and where their connectors are."""
+    figures = figure_views(deps or {}, view["page_size"]) if view["algorithm"]["present"] else []
+    return render_template(TEMPLATE, doc=view, figures=figures, whole=flowchart.FILE).encode("utf-8")
