@@ -78,7 +78,7 @@ def test_protocol_legend_and_badges_follow_grade(graded):
         "Strong recommendation for", "Conditional recommendation for",
         "Conditional recommendation against", "Strong recommendation against",
     ]  # fmt: skip
-    html = protocol.render(view, {"flowchart": b"<svg/>"}).decode()
+    html = protocol.render(view, {"flowchart": b"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100pt\" height=\"100pt\"/>"}).decode()
     assert "<caption>Certainty of evidence</caption>" in html and "Level of evidence" not in html
     assert re.search(r'grade-strength"[^>]*>Conditional recommendation for</span> <span class="grade-badge grade-level"[^>]*>Low certainty<', html)
     assert "Rationale for the grade:</strong> Uncertain benefit and a risk of serious harm." in html
