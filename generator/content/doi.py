@@ -18,15 +18,21 @@ _PREFIXES = (
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
 
 
-def normalise(value: str) -> str:
-    """`https://doi.org/10.1/ABC` and `doi: 10.1/ABC` -> `10.1/abc` (DOIs are case-insensitive)."""
+def bare(value: str) -> str:
+    """`https://doi.org/10.1/ABC` and `doi: 10.1/ABC` -> `10.1/ABC`: the DOI without a resolver or
+    scheme prefix, its case kept (for metadata that others display, e.g. DataCite's related
+    identifiers)."""
     v = value.strip()
     lowered = v.lower()
     for prefix in _PREFIXES:
         if lowered.startswith(prefix):
-            v = v[len(prefix) :].strip()
-            break
-    return v.lower()
+            return v[len(prefix) :].strip()
+    return v
+
+
+def normalise(value: str) -> str:
+    """`https://doi.org/10.1/ABC` and `doi: 10.1/ABC` -> `10.1/abc` (DOIs are case-insensitive)."""
+    return bare(value).lower()
 
 
 def problem(value: str) -> str | None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, field_validator
 
+from generator.content.doi import problem as doi_problem
 from generator.content.grading import SYSTEMS
 from generator.diagnostics import Location
 
@@ -96,6 +97,18 @@ class ChangelogEntry(ContentModel):
     version: Annotated[str, StringConstraints(pattern=SEMVER_PATTERN)]
     date: dt.date
     changes: list[Text] = Field(min_length=1)
+    doi: Text | None = Field(
+        default=None,
+        description="The DOI registered for this version, once the publisher has one (the next version's "
+        "DOI-ready metadata names it with IsNewVersionOf).",
+    )
+
+    @field_validator("doi")
+    @classmethod
+    def _doi(cls, value: str | None) -> str | None:
+        if value is not None and (why := doi_problem(value)):
+            raise ValueError(why)
+        return value
 
 
 class Section(ContentModel):
@@ -152,6 +165,10 @@ class GuidelineMeta(ContentModel):
     patient: PatientSettings | None = Field(default=None, description="Settings of the patient explainer; leave out for a clinician-only guideline.")
     output: OutputSettings = Field(default_factory=OutputSettings)
     keywords: list[Text] = Field(default_factory=list)
+    publisher: Text | None = Field(
+        default=None,
+        description="The organisation that publishes the guideline (the publisher of its DOI registrations).",
+    )
 
 
 # --------------------------------------------------------------------------- statements.yaml

@@ -67,6 +67,10 @@ DOCUMENTS: tuple[DocumentSpec, ...] = (
         needs=("patient-explainer-html",),
         pdf=True,
     ),
+    # DOI-ready metadata of this version (docs/release.md): citation, DataCite and Zenodo records.
+    DocumentSpec("citation-cff", "CITATION.cff", "generator.render.metadata.cff"),
+    DocumentSpec("datacite-json", "datacite.json", "generator.render.metadata.datacite"),
+    DocumentSpec("zenodo-json", "zenodo.json", "generator.render.metadata.zenodo"),
 )
 
 BY_NAME = {d.name: d for d in DOCUMENTS}
