@@ -20,7 +20,8 @@ INDEX = "index.html"
 MANIFEST = "manifest.json"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
-_KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON"}
+_KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON", ".cff": "CFF"}
+_NAMES = {"CITATION": "Citation metadata", "datacite": "DataCite metadata", "zenodo": "Zenodo metadata"}
 # A build folder can hold what nobody built (a committed `build/`, an archive): nothing is read
 # through a symbolic link, only regular files are opened, and reads are bounded.
 TITLE_BYTES = 8192  # a page's <title> is in its first bytes
@@ -75,7 +76,8 @@ class Document:
     @property
     def label(self) -> str:
         stem, ext = os.path.splitext(self.filename)
-        return f"{stem.replace('-', ' ').capitalize()} ({_KINDS.get(ext, ext.lstrip('.').upper())})"
+        name = _NAMES.get(stem) or stem.replace("-", " ").capitalize()
+        return f"{name} ({_KINDS.get(ext, ext.lstrip('.').upper())})"
 
 
 @dataclass
