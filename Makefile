@@ -13,7 +13,7 @@ SHARD   ?=
 PYTEST_ARGS ?=
 BOOTSTRAP = @PYTHON=$(PYTHON) VENV=$(VENV) scripts/bootstrap
 
-.PHONY: all pdf html check test bench clean distclean venv serve images fresh-check
+.PHONY: all pdf html check test bench clean distclean venv serve images fresh-check site
 .DEFAULT_GOAL := pdf
 
 all: pdf
@@ -37,6 +37,15 @@ pdf:
 html:
 	$(BOOTSTRAP) pdf
 	@$(BIN)/guideline build $(CONTENT) --strict --out $(OUT) --html-only $(if $(JOBS),-j $(JOBS),)
+
+## site: the published site in $(SITE)/: each guideline's newest release (tag <id>/vX.Y.Z) as current,
+## every release under <id>/vX.Y.Z/, the last `make pdf` ($(OUT)/) as <id>/unreleased/ where it
+## differs; RELEASE_CACHE=folder keeps release builds between runs (outside the working tree)
+SITE          ?= site
+RELEASE_CACHE ?=
+site:
+	$(BOOTSTRAP) pdf
+	@$(BIN)/guideline publish $(CONTENT) --out $(SITE) --build $(OUT) $(if $(RELEASE_CACHE),--cache $(RELEASE_CACHE),)
 
 ## serve: live preview on http://127.0.0.1:8000/, rebuilt and reloaded on every change
 serve:
@@ -74,7 +83,7 @@ images: pdf
 	done
 
 clean:
-	rm -rf $(OUT) .cache
+	rm -rf $(OUT) $(SITE) .cache
 
 distclean: clean
 	rm -rf $(VENV)

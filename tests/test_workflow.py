@@ -130,11 +130,51 @@ def test_build_runs_as_a_matrix_of_shards_merged_and_published_on_main():
     assert uploads and uploads[0]["with"]["path"] == "build/"
     merge = jobs["documents"]["steps"]
     assert any("download-artifact" in s.get("uses", "") and s["with"]["pattern"] == "build-shard-*" for s in merge)
-    assert any("upload-pages-artifact" in s.get("uses", "") and "refs/heads/main" in s["if"] for s in merge)
+    assert not any("upload-pages-artifact" in s.get("uses", "") for s in merge)  # the build is not the site
     deploy = jobs["deploy"]
     assert "refs/heads/main" in deploy["if"] and deploy["environment"]["name"] == "github-pages"
+    assert "site" in deploy["needs"]
     assert deploy["concurrency"]["cancel-in-progress"] is False
     assert any("deploy-pages" in s.get("uses", "") for s in deploy["steps"])
+
+
+def test_pages_publish_the_site_of_released_versions_built_only_on_main():
+    """Pages gets site/ (releases as current, earlier ones by version), written by a job that runs only
+    on pushes to main, from the merged build and a release cache outside the working tree."""
+    site = _workflow()["jobs"]["site"]
+    assert "refs/heads/main" in site["if"] and "push" in site["if"]
+    assert set(site["needs"]) == {"changes", "documents"}
+    assert site["permissions"] == {"contents": "read"}
+    steps = site["steps"]
+    checkout = next(s for s in steps if "actions/checkout" in s.get("uses", ""))
+    assert checkout["with"]["fetch-depth"] == 0  # the release tags
+    download = next(s for s in steps if "download-artifact" in s.get("uses", ""))
+    assert download["with"] == {"name": "documents", "path": "build/"}
+    cache = next(s for s in steps if "actions/cache" in s.get("uses", ""))
+    assert not cache["with"]["path"].startswith(("${{ github.workspace", ".", "build", "site"))
+    assert _run_steps()["build every release and write the site"] == f"make site RELEASE_CACHE={cache['with']['path']}"
+    pages = next(s for s in steps if "upload-pages-artifact" in s.get("uses", ""))
+    assert pages["with"]["path"] == "site/" and "if" not in pages
+    names = [s.get("name") or s["uses"].split("@")[0] for s in steps]
+    assert names.index("build every release and write the site") > names.index("actions/cache")
+
+
+def test_site_step_runs_make_site_with_the_cache_outside_the_tree(tmp_path):
+    dry = subprocess.run(["make", "-n", "site", "RELEASE_CACHE=/tmp/release-builds"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert dry.returncode == 0, dry.stderr
+    line = next(line for line in dry.stdout.splitlines() if "guideline publish" in line)
+    assert line.split()[1:] == ["publish", "content", "--out", "site", "--build", "build", "--cache", "/tmp/release-builds"]
+    help_text = subprocess.run([str(BIN / "guideline"), "publish", "--help"], capture_output=True, text=True, timeout=60)
+    assert help_text.returncode == 0 and "--cache" in help_text.stdout
+
+
+def test_safe_directory_step_lets_git_read_a_checkout_owned_by_another_user(tmp_path):
+    script = _run_steps()["let git read the checkout (the container runs as root, the checkout is the runner's)"]
+    config = tmp_path / "gitconfig"
+    done = _bash(script, tmp_path, {"GITHUB_WORKSPACE": str(ROOT), "GIT_CONFIG_GLOBAL": str(config)})
+    assert done.returncode == 0, done.stderr
+    listed = subprocess.run(["git", "config", "--file", str(config), "--get-all", "safe.directory"], capture_output=True, text=True)
+    assert listed.stdout.split() == [str(ROOT)]
 
 
 def test_checkouts_do_not_keep_credentials():
@@ -179,6 +219,8 @@ COVERED = {
     "run the test suite",
     "check --strict, then build this shard's guidelines into build/",
     "write the index page of the built documents",
+    "let git read the checkout (the container runs as root, the checkout is the runner's)",
+    "build every release and write the site",
     "every needed job passed or was skipped",
 }
 
