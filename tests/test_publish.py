@@ -195,3 +195,17 @@ def test_the_real_builder_builds_each_tag_with_its_own_dates(repo, tmp_path):
     record = json.loads((site / "v1.0.0" / "datacite.json").read_text())
     assert record["version"] == "1.0.0"
     assert git(repo, "worktree", "list").count("\n") == 1  # the release work trees are removed
+
+
+def test_the_index_lists_documents_for_readers_then_one_line_of_metadata():
+    from generator.tools.publish_site import Version, GuidelineSite, render_index
+
+    files = ["CITATION.cff", "clinician-protocol.html", "clinician-protocol.pdf", "datacite.json", "flowchart-1a.svg",
+             "flowchart.svg", "patient-explainer.html", "patient-explainer.pdf", "zenodo.json"]
+    site = GuidelineSite("g", current=Version("1.0.0", "v1.0.0", "G", "2026-06-01", files, "g/v1.0.0"))
+    site.releases = [site.current]
+    page = render_index([site])
+    hrefs = [part.split('"')[0] for part in page.split('href="')[1:]]
+    assert hrefs == ["g/clinician-protocol.pdf", "g/clinician-protocol.html", "g/patient-explainer.pdf",
+                     "g/patient-explainer.html", "g/flowchart.svg", "g/CITATION.cff", "g/datacite.json", "g/zenodo.json",
+                     "g/versions.json"]  # the part-figure is reached from the protocol and the flowchart

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from generator.content.paths import PROJECT_ROOT
+from generator.render.documents import DOCUMENTS
 from generator.history.changes import run_git, version_key
 from generator.history.git_refs import RELEASE_TAG
 from generator.render.site_index import MANIFEST, MAX_MANIFEST_BYTES, STYLE, Document, read_regular, regular_file
@@ -286,13 +287,32 @@ def _swap(staging: Path, out: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _listed(files: list[str]) -> tuple[list[str], list[str]]:
+    """(documents, metadata files) among a build's files: the documents for readers in a stable order."""
+    order = [d.filename for d in DOCUMENTS]
+    metadata = [d.filename for d in DOCUMENTS if d.module.startswith("generator.render.metadata.")]
+    main = [f for f in files if f not in metadata and not _companion(f, order)]
+    families = list(dict.fromkeys(f.split(".")[0] for f in ("clinician-protocol.pdf", "patient-explainer.pdf", *order)))
+
+    def key(name: str) -> tuple:  # the protocol, the explainer, the rest; the PDF before the web page
+        family, ext = name.split(".")[0], Path(name).suffix
+        return (families.index(family) if family in families else len(families), family, ext != ".pdf", name)
+
+    return sorted(main, key=key), [f for f in metadata if f in files]
+
+
+def _companion(name: str, documents: list[str]) -> bool:
+    return any(name.startswith(Path(d).stem + "-") for d in documents)
+
+
 def render_index(sites: list[GuidelineSite]) -> str:
     def links(base: str, v: Version) -> str:
-        items = []
-        for name in v.documents:
-            label = Document(name, 0).label
-            items.append(f'<li><a href="{html.escape(base + name)}">{html.escape(label)}</a></li>')
-        return "<ul>" + "".join(items) + "</ul>"
+        """The documents first (in the registry's order), then one line of metadata; companion files
+        (a flowchart's part-figures) are reached from the documents that embed them."""
+        main, metadata = _listed(v.documents)
+        items = [f'<li><a href="{html.escape(base + n)}">{html.escape(Document(n, 0).label)}</a></li>' for n in main]
+        meta = " · ".join(f'<a href="{html.escape(base + n)}">{html.escape(Document(n, 0).label)}</a>' for n in metadata)
+        return "<ul>" + "".join(items) + "</ul>" + (f'<p class="size">Citation and DOI metadata: {meta}</p>' if meta else "")
 
     parts = [
         "<!DOCTYPE html>",
