@@ -99,10 +99,19 @@ CODES: dict[str, tuple[str, str]] = {
     "long-word": ("a word over 60 characters that cannot be laid out on a page", "break it up, or make it a link"),
     "placeholder": ("a TODO: placeholder from `guideline new` remains (warning; error with --strict)", "replace it with real content"),
     # patient explainer: readability and glossary (see docs/patient-explainer.md)
-    "reading-grade": ("a patient text block, or the whole explainer, reads above patient.reading_grade_max (Flesch-Kincaid grade)", "use shorter sentences and everyday words; explain a needed technical term in the glossary"),
+    "reading-grade": ("a patient text block, or the whole explainer, reads above patient.reading_grade_max (Flesch-Kincaid grade); in a translation, fails its language's gate (Spanish: Fernández-Huerta reading ease; a language without a validated formula: a sentence longer than patient.long_sentence_words), which the message names", "use shorter sentences and everyday words; explain a needed technical term in the glossary"),
     "long-sentence": ("a patient sentence is longer than patient.long_sentence_words (warning)", "split the sentence"),
     "glossary-missing": ("patient text uses a term from patient.jargon that has no glossary entry", "add a patient.glossary entry (or an alias) for it, or use an everyday word"),
     "glossary-unused": ("a glossary entry is used in no patient text (warning)", "remove the entry, or use the term"),
+    # translations of the patient explainer: translations/<lang>.po (see docs/translations.md)
+    "po-syntax": ("a translation file is not a valid gettext PO file", "fix the file at the line shown (a PO editor such as Poedit or Weblate keeps it valid)"),
+    "translation-language": ("a translation file's name is not a language tag, disagrees with its Language header, or is the guideline's own language", "name it translations/<language>.po (es.po, pt-BR.po) with the same Language header"),
+    "translation-status": ("X-Translation-Status is not draft or reviewed, or says reviewed without X-Translation-Reviewer", "write draft, or reviewed together with the reviewer's name and role"),
+    "translation-missing": ("a patient field has no translation in a language (warning; error with --strict, so an incomplete language is not published)", "translate the entry (run `guideline translate update <lang>` to add entries for new fields)"),
+    "translation-fuzzy": ("a translation is marked fuzzy: its source text changed (warning; error with --strict)", "revise the translation against the new source, then remove the fuzzy flag"),
+    "translation-stale": ("a translation was made from another source text than the current one and the file was not merged (warning; error with --strict)", "run `guideline translate update <lang>`, then revise the entries it marks fuzzy"),
+    "translation-unknown-entry": ("a translation entry names no field of the guideline (a removed statement, a renamed term) (warning)", "run `guideline translate update <lang>`: it keeps such entries as obsolete"),
+    "translation-numbers": ("a translation's numbers differ from its source text's", "give exactly the source's numbers (a decimal comma is fine)"),
 }
 
 

@@ -69,6 +69,7 @@ class Case:
                 path.unlink()
                 continue
             if "write" in edit:
+                path.parent.mkdir(parents=True, exist_ok=True)  # e.g. translations/es.po
                 path.write_text(edit["write"], encoding="utf-8")
                 continue
             if "symlink" in edit:  # replace the file by a symbolic link to this target

@@ -27,6 +27,7 @@ from generator.content.models import (
     Vignette,
     VignettesFile,
 )
+from generator.content.po import Translation, load_folder as load_translations
 from generator.content.signoff import SIGNOFF_FILE, SignoffFile
 from generator.content.yaml_source import SourceMap, YamlDocument, parse_yaml, read_text
 
@@ -52,6 +53,7 @@ class Guideline:
     vignettes: list[Vignette] = field(default_factory=list)  # vignettes.yaml (optional file)
     vignettes_file: VignettesFile | None = None
     signoff: SignoffFile | None = None  # signoff.yaml (optional): panel, interests, approvals, votes
+    translations: dict[str, Translation] = field(default_factory=dict)  # translations/<lang>.po, by language
     sources: dict[str, SourceMap] = field(default_factory=dict)  # file name -> source map
     paths: dict[str, str] = field(default_factory=dict)  # file name -> displayed path
     file_hashes: dict[str, str] = field(default_factory=dict)  # file name -> sha256 of its bytes
@@ -205,6 +207,9 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
             g.complete = False
 
     if folder.is_dir():
+        translations, translation_diags = load_translations(folder, g.meta.language if g.meta else None, base)
+        g.translations = translations
+        diags.extend(translation_diags)
         for extra in sorted(folder.iterdir()):
             if extra.suffix in (".yaml", ".yml", ".json") and extra.name not in KNOWN_FILES:
                 close = difflib.get_close_matches(extra.name, KNOWN_FILES, n=1)

@@ -20,6 +20,7 @@ from generator.check.rules import (
     sections,
     signoff,
     text_safety,
+    translations,
     vignettes,
 )
 
@@ -40,4 +41,5 @@ ALL_RULES = [
     readability.check,
     glossary.check,
     signoff.check,
+    translations.check,
 ]

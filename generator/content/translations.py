@@ -1,0 +1,142 @@
+"""What a translation of the patient explainer translates, and how current each translation is.
+
+`source_entries(g)` lists every translatable field of the patient-facing text, each under a
+stable key (the PO file's `msgctxt`):
+
+| key | field |
+|---|---|
+| `patient:title` | `patient.title` in guideline.yaml |
+| `patient-section:<id>:title` | a patient section's title |
+| `statement:<id>:patient.text` | a statement's patient text (Markdown) |
+| `question:<n>:text` | the n-th question to ask the care team (counted from 1) |
+| `glossary:<term>:term`, `glossary:<term>:definition` | a glossary entry (its English term as key) |
+| `reference:<id>:caution` | the published warning about a reference the explainer cites |
+
+`state(translation, entry)` says whether a language's entry for a field is `translated` (current:
+made from this source text, not fuzzy), `fuzzy` (marked fuzzy, or made from another source text:
+the source changed since) or `missing`. Check, `guideline translate status`, the build and the
+FHIR export all read these two functions, so they cannot disagree about what is current.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.content.loader import Guideline
+from generator.content.models import ContentModel
+from generator.content.po import Entry, Translation, fingerprint
+
+TRANSLATED, FUZZY, MISSING = "translated", "fuzzy", "missing"
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    context: str  # msgctxt
+    text: str  # msgid
+    owner: ContentModel
+    field: str
+    label: str  # how a diagnostic or a translator names the field
+    markdown: bool = False
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.text)
+
+
+def _cited_by_patient_text(g: Guideline) -> list[str]:
+    statements = g.statements_by_id
+    ids: list[str] = []
+    for s in g.statements:
+        if s.patient is not None:
+            ids += [s.id, *s.patient.also_based_on]
+    for q in g.meta.patient.questions:
+        ids += list(q.statements)
+    keys: list[str] = []
+    for sid in dict.fromkeys(ids):
+        s = statements.get(sid)
+        keys += s.citation_keys if s else []
+    return list(dict.fromkeys(keys))
+
+
+def source_entries(g: Guideline) -> list[SourceEntry]:
+    """Every translatable field of the patient explainer, in the explainer's order."""
+    patient = g.meta.patient if g.meta else None
+    if patient is None:
+        return []
+    out = [SourceEntry("patient:title", patient.title, patient, "title", "the patient explainer's title")]
+    order = {sec.id: i for i, sec in enumerate(patient.sections)}
+    for sec in patient.sections:
+        out.append(SourceEntry(f"patient-section:{sec.id}:title", sec.title, sec, "title", f"the title of patient section {sec.id!r}"))
+    with_text = sorted((s for s in g.statements if s.patient is not None), key=lambda s: order.get(s.patient.section, len(order)))
+    for s in with_text:
+        out.append(SourceEntry(f"statement:{s.id}:patient.text", s.patient.text, s.patient, "text", f"the patient text of statement {s.id!r}", True))
+    for i, q in enumerate(patient.questions, 1):
+        out.append(SourceEntry(f"question:{i}:text", q.text, q, "text", f"question {i} to ask the care team"))
+    for entry in patient.glossary:
+        out.append(SourceEntry(f"glossary:{entry.term}:term", entry.term, entry, "term", f"the glossary term {entry.term!r}"))
+        out.append(SourceEntry(f"glossary:{entry.term}:definition", entry.definition, entry, "definition", f"the glossary definition of {entry.term!r}"))
+    refs = g.references_by_id
+    for key in _cited_by_patient_text(g):
+        ref = refs.get(key)
+        if ref is not None and ref.caution:
+            out.append(SourceEntry(f"reference:{key}:caution", ref.caution, ref, "caution", f"the published warning about reference {key!r}"))
+    return out
+
+
+def state(translation: Translation, source: SourceEntry) -> str:
+    """translated, fuzzy or missing (see the module docstring)."""
+    entry = translation.entries.get(source.context)
+    if entry is None or not entry.text.strip():
+        return MISSING
+    if entry.fuzzy or not is_current(entry, source):
+        return FUZZY
+    return TRANSLATED
+
+
+def is_current(entry: Entry, source: SourceEntry) -> bool:
+    """Made from this source text: the same msgid, and (when recorded) the same fingerprint."""
+    return entry.source == source.text and (entry.fingerprint is None or entry.fingerprint == source.fingerprint)
+
+
+def current_text(translation: Translation | None, source: SourceEntry) -> str | None:
+    """The translation of a field when it is current, else None (fuzzy and missing are never shown as current)."""
+    if translation is None or state(translation, source) != TRANSLATED:
+        return None
+    return translation.entries[source.context].text
+
+
+def counts(g: Guideline, translation: Translation) -> dict[str, int]:
+    out = {TRANSLATED: 0, FUZZY: 0, MISSING: 0}
+    for source in source_entries(g):
+        out[state(translation, source)] += 1
+    return out
+
+
+def is_complete(g: Guideline, translation: Translation) -> bool:
+    """Every field translated and current."""
+    c = counts(g, translation)
+    return c[FUZZY] == 0 and c[MISSING] == 0
+
+
+def status_report(g: Guideline) -> dict:
+    """Per language: counts, the file's status and reviewer, and which fields are fuzzy or missing."""
+    sources = source_entries(g)
+    languages = []
+    for language, t in sorted(g.translations.items()):
+        states = {s.context: state(t, s) for s in sources}
+        languages.append(
+            {
+                "language": language,
+                "file": t.path,
+                "status": t.status,
+                "reviewer": t.reviewer,
+                "translated": sum(v == TRANSLATED for v in states.values()),
+                "fuzzy": sum(v == FUZZY for v in states.values()),
+                "missing": sum(v == MISSING for v in states.values()),
+                "total": len(sources),
+                "complete": all(v == TRANSLATED for v in states.values()),
+                "fuzzy_entries": [k for k, v in states.items() if v == FUZZY],
+                "missing_entries": [k for k, v in states.items() if v == MISSING],
+            }
+        )
+    return {"guideline": g.id, "source_language": g.meta.language if g.meta else None, "entries": len(sources), "languages": languages}
