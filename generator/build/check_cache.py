@@ -127,10 +127,14 @@ class CheckCache:
         folder = Path(folder)
         # release tags feed the documents' "What changed in this version" (generator/history/changes.py)
         from generator.history.git_refs import release_fingerprint
+        from generator.content.paths import TEMPLATES
+        from generator.content.po import TEMPLATE_FOLDER
 
+        # the strings marked for translation in the patient templates are entries of every translation
+        translated_templates = folder_files(TEMPLATES / TEMPLATE_FOLDER) if (folder / "translations").is_dir() else {}
         return _digest(
             generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), folder_files(folder),
-            release_fingerprint(folder),
+            release_fingerprint(folder), translated_templates,
         )
 
     def _slot(self, kind: str, folder: Path) -> Path:

@@ -13,7 +13,7 @@ Stages, each a plain function:
 * `write_*`  temp file + fsync + rename, and `manifest.json` last.
 
 A document may write files beside its own (the flowchart's part-figures): `render` then returns a
-dict of file name -> bytes holding its own file name and further names `<stem>-*` (see
+dict of file name -> bytes holding its own file name and further names `<stem>-*` or `<stem>.*` (see
 `companion_name_ok`). The manifest records them under `files`; a later build checks them like the
 main file and removes those no longer produced; documents that need it get each one as
 `deps["<document>/<file name>"]`, and their input hash covers every file.
@@ -361,9 +361,10 @@ class Rendered:
 
 
 def companion_name_ok(main: str, name: str) -> bool:
-    """A companion of `flowchart.svg` is a plain file name `flowchart-<something>` (never the manifest)."""
+    """A companion of `flowchart.svg` is a plain file name `flowchart-<something>`, or, for a version
+    in another language, `<stem>.<something>` (patient-explainer.es.html); never the manifest."""
     stem = main.rsplit(".", 1)[0]
-    return bool(_SAFE_FILENAME.match(name)) and name.startswith(stem + "-") and name != MANIFEST
+    return bool(_SAFE_FILENAME.match(name)) and name.startswith((stem + "-", stem + ".")) and name not in (MANIFEST, main)
 
 
 def output_digest(main_sha256: str, files: dict[str, str] | None) -> str:

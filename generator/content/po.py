@@ -51,6 +51,16 @@ def fingerprint(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+TEMPLATE_CONTEXT = "template"
+TEMPLATE_FOLDER = "patient"  # templates/<this>/: the templates whose marked strings every translation carries
+
+
+def entry_key(context: str, source: str) -> str:
+    """How an entry is looked up: its msgctxt, except the template's own strings, which share the
+    msgctxt `template` and are told apart by their msgid (gettext's own context\x04msgid key)."""
+    return f"{context}\x04{source}" if context == TEMPLATE_CONTEXT else context
+
+
 def direction(language: str) -> str:
     """`rtl` for a language written right to left, else `ltr`."""
     return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
@@ -234,7 +244,7 @@ def parse(text: str, language: str, shown: str, path: Path) -> tuple[Translation
         for line in (e.comment or "").splitlines():
             if line.strip().startswith(FINGERPRINT_PREFIX):
                 fp = line.strip()[len(FINGERPRINT_PREFIX) :].strip()
-        translation.entries[e.msgctxt] = Entry(
+        translation.entries[entry_key(e.msgctxt, e.msgid)] = Entry(
             e.msgctxt, e.msgid, e.msgstr, "fuzzy" in e.flags, fp, e.previous_msgid or None, e.linenum
         )
     return translation, diags

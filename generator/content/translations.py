@@ -11,6 +11,7 @@ stable key (the PO file's `msgctxt`):
 | `question:<n>:text` | the n-th question to ask the care team (counted from 1) |
 | `glossary:<term>:term`, `glossary:<term>:definition` | a glossary entry (its English term as key) |
 | `reference:<id>:caution` | the published warning about a reference the explainer cites |
+| `template` (msgid: the English string) | the template's own words (headings, notices), marked in templates/patient/ with Jinja's i18n extension |
 
 `state(translation, entry)` says whether a language's entry for a field is `translated` (current:
 made from this source text, not fuzzy), `fuzzy` (marked fuzzy, or made from another source text:
@@ -21,10 +22,12 @@ FHIR export all read these two functions, so they cannot disagree about what is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from generator.content.loader import Guideline
 from generator.content.models import ContentModel
-from generator.content.po import Entry, Translation, fingerprint
+from generator.content.paths import TEMPLATES
+from generator.content.po import TEMPLATE_CONTEXT, TEMPLATE_FOLDER, Entry, Translation, entry_key, fingerprint
 
 TRANSLATED, FUZZY, MISSING = "translated", "fuzzy", "missing"
 
@@ -33,14 +36,43 @@ TRANSLATED, FUZZY, MISSING = "translated", "fuzzy", "missing"
 class SourceEntry:
     context: str  # msgctxt
     text: str  # msgid
-    owner: ContentModel
+    owner: ContentModel | None  # None for a template string
     field: str
     label: str  # how a diagnostic or a translator names the field
     markdown: bool = False
+    occurrence: tuple[str, int] | None = None  # a template string: where it is written
 
     @property
     def fingerprint(self) -> str:
         return fingerprint(self.text)
+
+    @property
+    def key(self) -> str:
+        return entry_key(self.context, self.text)
+
+
+@lru_cache(maxsize=4)
+def _template_strings(folder: str, stamp: tuple) -> tuple[tuple[str, str, int], ...]:
+    """(msgid, file, line) of every string marked for translation in templates/<folder>/ (Babel's Jinja extractor)."""
+    from jinja2.ext import babel_extract
+
+    out: dict[str, tuple[str, str, int]] = {}
+    for path in sorted((TEMPLATES / folder).glob("*.html")):
+        with open(path, "rb") as fh:
+            options = {"extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"}
+            for line, _func, message, _comments in babel_extract(fh, ("gettext", "_"), (), options):
+                if isinstance(message, str) and message and message not in out:
+                    out[message] = (message, f"templates/{folder}/{path.name}", line)
+    return tuple(out.values())
+
+
+def template_entries() -> list[SourceEntry]:
+    folder = TEMPLATES / TEMPLATE_FOLDER
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(folder.glob("*.html"))) if folder.is_dir() else ()
+    return [
+        SourceEntry(TEMPLATE_CONTEXT, msgid, None, "", f"the template string {msgid[:60]!r}", False, (file, line))
+        for msgid, file, line in _template_strings(TEMPLATE_FOLDER, stamp)
+    ]
 
 
 def _cited_by_patient_text(g: Guideline) -> list[str]:
@@ -80,12 +112,12 @@ def source_entries(g: Guideline) -> list[SourceEntry]:
         ref = refs.get(key)
         if ref is not None and ref.caution:
             out.append(SourceEntry(f"reference:{key}:caution", ref.caution, ref, "caution", f"the published warning about reference {key!r}"))
-    return out
+    return out + template_entries()
 
 
 def state(translation: Translation, source: SourceEntry) -> str:
     """translated, fuzzy or missing (see the module docstring)."""
-    entry = translation.entries.get(source.context)
+    entry = translation.entries.get(source.key)
     if entry is None or not entry.text.strip():
         return MISSING
     if entry.fuzzy or not is_current(entry, source):
@@ -102,7 +134,7 @@ def current_text(translation: Translation | None, source: SourceEntry) -> str | 
     """The translation of a field when it is current, else None (fuzzy and missing are never shown as current)."""
     if translation is None or state(translation, source) != TRANSLATED:
         return None
-    return translation.entries[source.context].text
+    return translation.entries[source.key].text
 
 
 def counts(g: Guideline, translation: Translation) -> dict[str, int]:
@@ -123,7 +155,7 @@ def status_report(g: Guideline) -> dict:
     sources = source_entries(g)
     languages = []
     for language, t in sorted(g.translations.items()):
-        states = {s.context: state(t, s) for s in sources}
+        states = {s.key.replace("\x04", ":"): state(t, s) for s in sources}
         languages.append(
             {
                 "language": language,

@@ -56,13 +56,13 @@ DOCUMENTS: tuple[DocumentSpec, ...] = (
     DocumentSpec(
         "patient-explainer-html",
         "patient-explainer.html",
-        "generator.render.patient",
+        "generator.render.patient_translations",  # and patient-explainer.<lang>.html per translation
         templates=("patient", "shared"),
     ),
     DocumentSpec(
         "patient-explainer-pdf",
         "patient-explainer.pdf",
-        "generator.render.patient_pdf",
+        "generator.render.patient_pdf",  # and patient-explainer.<lang>.pdf per translation
         templates=("patient", "shared"),
         needs=("patient-explainer-html",),
         pdf=True,

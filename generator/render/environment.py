@@ -91,7 +91,9 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         auto_reload=False,  # templates do not change during a build; skips a stat per render
+        extensions=["jinja2.ext.i18n"],  # {% trans %} and gettext(): a translated document passes its own gettext
     )
+    env.install_null_translations()  # the source language: strings print as written
     env.filters["markdown"] = _markdown_block
     env.filters["markdown_inline"] = _markdown_inline
     env.filters["append_inline"] = _append_inline

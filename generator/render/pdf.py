@@ -193,7 +193,30 @@ def _render(html: str, fetcher: ProjectFetcher, stylesheets: tuple[str, ...], op
         raise UnsafeResourceError("<link rel=attachment>", "file attachments are not allowed")
     date = source_date(metadata.modified or metadata.created, declared_epoch)
     metadata.created = metadata.modified = date
-    return document.write_pdf(finisher=mark_pagination_artifacts, **options)
+    return document.write_pdf(finisher=_finish, **options)
+
+
+def _finish(document, pdf) -> None:
+    mark_pagination_artifacts(document, pdf)
+    relative_generated_links(pdf)
+
+
+def relative_generated_links(pdf) -> None:
+    """A link to another file of the build (patient-explainer.es.pdf, a full-size figure) stays relative.
+
+    WeasyPrint resolves every href against the document's base URL, which for generated documents is
+    the build's internal file:///guideline-build/; a PDF reader resolves a relative URI against the
+    PDF's own location, so `patient-explainer.es.pdf` opens the file beside it wherever it is published.
+    """
+    for obj in pdf.objects:
+        if not isinstance(obj, pydyf.Dictionary):
+            continue
+        for action in (obj, obj.get("A")):
+            if isinstance(action, pydyf.Dictionary) and action.get("S") == "/URI":
+                uri = action.get("URI")
+                text = getattr(uri, "string", None)
+                if isinstance(text, str) and text.startswith(GENERATED_BASE):
+                    action["URI"] = pydyf.String(text[len(GENERATED_BASE) :])
 
 
 def _number(reference) -> int | None:

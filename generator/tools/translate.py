@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.content.loader import Guideline
-from generator.content.po import FINGERPRINT_PREFIX, REVIEWER_HEADER, STATUS_HEADER, TRANSLATIONS_DIR
+from generator.content.po import FINGERPRINT_PREFIX, REVIEWER_HEADER, STATUS_HEADER, TRANSLATIONS_DIR, entry_key
 from generator.content.translations import SourceEntry, source_entries
 
 
@@ -44,6 +44,8 @@ def _comment(source: SourceEntry) -> str:
 
 
 def _occurrence(g: Guideline, source: SourceEntry) -> list[tuple[str, str]]:
+    if source.occurrence is not None:  # a template string
+        return [(source.occurrence[0], str(source.occurrence[1]))]
     loc = source.owner.location(source.field)
     if not loc.line:
         return []
@@ -85,11 +87,11 @@ def update(g: Guideline, language: str) -> UpdateResult:
         po = polib.pofile(path.read_text(encoding="utf-8"), wrapwidth=0)
         po.metadata["Project-Id-Version"] = f"{g.id} {g.meta.version}"
     result = UpdateResult(path, created)
-    old = {e.msgctxt: e for e in po if not e.obsolete and e.msgctxt}
+    old = {entry_key(e.msgctxt, e.msgid): e for e in po if not e.obsolete and e.msgctxt}
     kept_obsolete = [e for e in po if e.obsolete]
     entries: list[polib.POEntry] = []
     for source in source_entries(g):
-        previous = old.pop(source.context, None)
+        previous = old.pop(source.key, None)
         entry = polib.POEntry(
             msgctxt=source.context,
             msgid=source.text,

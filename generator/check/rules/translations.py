@@ -65,14 +65,14 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
         for t in g.translations.values():
             yield Diagnostic.warning(t.at(), "translation-unknown-entry", f"{t.language}.po translates a patient explainer this guideline does not have")
         return
-    known = {s.context for s in sources}
+    known = {s.key for s in sources}
     for language, t in sorted(g.translations.items()):
         yield from _currency(t, sources, known)
         for source in sources:
-            entry = t.entries.get(source.context)
+            entry = t.entries.get(source.key)
             if entry is None or not entry.text.strip():
                 continue
-            where = t.at(source.context)
+            where = t.at(source.key)
             yield from _check_field(_PoField(where, entry.text, source.markdown, "markdown" if source.markdown else "plain"))
             if is_current(entry, source) and numbers(entry.text) != numbers(source.text):
                 yield Diagnostic.error(
@@ -88,23 +88,23 @@ def _currency(t: Translation, sources: list[SourceEntry], known: set[str]) -> It
     absent = []
     for source in sources:
         s = state(t, source)
-        entry = t.entries.get(source.context)
+        entry = t.entries.get(source.key)
         if s == MISSING:
             if entry is None:
-                absent.append(source.context)
+                absent.append(source.key.replace("\x04", ":"))
             else:
                 yield Diagnostic.warning(
-                    t.at(source.context), "translation-missing", f"{source.label} ({source.context}) has no {t.language} translation yet"
+                    t.at(source.key), "translation-missing", f"{source.label} ({source.context}) has no {t.language} translation yet"
                 )
         elif s == FUZZY and entry.fuzzy:
             yield Diagnostic.warning(
-                t.at(source.context),
+                t.at(source.key),
                 "translation-fuzzy",
                 f"the {t.language} translation of {source.label} is marked fuzzy: its source changed; revise it and remove the fuzzy flag",
             )
         elif s == FUZZY:
             yield Diagnostic.warning(
-                t.at(source.context),
+                t.at(source.key),
                 "translation-stale",
                 f"the {t.language} translation of {source.label} was made from another source text; "
                 f"run `guideline translate update {t.language}` and revise it",
@@ -122,7 +122,7 @@ def _currency(t: Translation, sources: list[SourceEntry], known: set[str]) -> It
             yield Diagnostic.warning(
                 Location(t.path, entry.line, 1),
                 "translation-unknown-entry",
-                f"{context!r} names no field of this guideline; run `guideline translate update {t.language}` to mark it obsolete",
+                f"{context.replace(chr(4), ':')!r} names no field of this guideline; run `guideline translate update {t.language}` to mark it obsolete",
             )
 
 
@@ -131,10 +131,10 @@ def _readability(g: Guideline, t: Translation, sources: list[SourceEntry], gate:
     for source in sources:
         if not _PROSE.match(source.context) or state(t, source) != "translated":
             continue
-        text = t.entries[source.context].text
+        text = t.entries[source.key].text
         result = analyse_english(text, t.language) if gate.formula == "flesch-kincaid" else analyse(text, t.language, source.markdown)
         total = result if total is None else total + result
-        where = t.at(source.context)
+        where = t.at(source.key)
         if gate.formula is None:
             for sentence in result.sentences:
                 if sentence.words > gate.limit:

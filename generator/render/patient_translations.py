@@ -1,0 +1,171 @@
+"""The patient explainer in each of its languages: patient-explainer.html and patient-explainer.<lang>.html.
+
+view(g) is the source-language view of generator/render/patient.py plus, per translation
+(translations/<lang>.po), the same view computed from a copy of the guideline whose patient
+fields carry that language's current translations (content/translations.py decides what is
+current: a fuzzy, stale or missing entry never is). Every version gets:
+
+* `language` and `dir` (rtl for Arabic, Hebrew, ...), which set <html lang dir>: hyphenation
+  (WeasyPrint hyphenates with the language's Pyphen dictionary), quotation marks and the reading
+  order follow them;
+* dates written by Babel in the reader's language (CLDR's long date format);
+* `languages`: the switcher, every version named in its own language and linked;
+* `translation`: for a translated version, its status and reviewer from the file's header, and
+  the fields still shown in the source language (not current), so a draft or incomplete
+  translation says so in the document;
+* `messages`: the template's own strings translated (Jinja's i18n extension; `gettext` in the
+  template context).
+
+render(view, deps) returns the source file and one companion file per language (the build
+engine's companion files: `patient-explainer.es.html` beside `patient-explainer.html`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from generator.content.loader import Guideline
+from generator.content.po import Translation, direction
+from generator.content.translations import TEMPLATE_CONTEXT, current_text, source_entries
+from generator.render import patient
+from generator.render.environment import render_template
+
+FILENAME = "patient-explainer.html"
+
+
+def filename(language: str | None) -> str:
+    return FILENAME if language is None else f"patient-explainer.{language}.html"
+
+
+def _babel_locale(language: str):
+    from babel import Locale
+
+    try:
+        return Locale.parse(language.replace("-", "_"))
+    except (ValueError, LookupError):
+        return Locale.parse(language.split("-")[0])
+
+
+def language_name(language: str) -> str:
+    """The language's name in itself (español, עברית), as a switcher shows it."""
+    name = _babel_locale(language).get_display_name(language.replace("-", "_")) or language
+    return name[:1].upper() + name[1:]
+
+
+def long_date(value: dt.date, language: str) -> str:
+    from babel.dates import format_date
+
+    return format_date(value, format="long", locale=_babel_locale(language))
+
+
+def translated_guideline(g: Guideline, t: Translation) -> tuple[Guideline, list[str], dict[str, str]]:
+    """A copy of `g` with the current translations of `t` in its patient fields; the labels of
+    the fields left in the source language; and the template's translated strings."""
+    texts: dict[str, str] = {}
+    untranslated: list[str] = []
+    messages: dict[str, str] = {}
+    for source in source_entries(g):
+        text = current_text(t, source)
+        if source.context == TEMPLATE_CONTEXT:
+            if text is not None:
+                messages[source.text] = text
+            continue
+        if text is None:
+            untranslated.append(source.label)
+        else:
+            texts[source.context] = text
+
+    def tr(context: str, value: str) -> str:
+        return texts.get(context, value)
+
+    meta = g.meta
+    p = meta.patient
+    new_patient = p.model_copy(
+        update={
+            "title": tr("patient:title", p.title),
+            "sections": [s.model_copy(update={"title": tr(f"patient-section:{s.id}:title", s.title)}) for s in p.sections],
+            "questions": [q.model_copy(update={"text": tr(f"question:{i}:text", q.text)}) for i, q in enumerate(p.questions, 1)],
+            "glossary": [
+                e.model_copy(
+                    update={
+                        "term": tr(f"glossary:{e.term}:term", e.term),
+                        "definition": tr(f"glossary:{e.term}:definition", e.definition),
+                    }
+                )
+                for e in p.glossary
+            ],
+        }
+    )
+    statements = [
+        s.model_copy(update={"patient": s.patient.model_copy(update={"text": tr(f"statement:{s.id}:patient.text", s.patient.text)})})
+        if s.patient is not None
+        else s
+        for s in g.statements
+    ]
+    references = [
+        r.model_copy(update={"caution": tr(f"reference:{r.id}:caution", r.caution)}) if r.caution else r for r in g.references
+    ]
+    copy = dataclasses.replace(g, meta=meta.model_copy(update={"patient": new_patient}), statements=statements, references=references)
+    return copy, untranslated, messages
+
+
+def view(g: Guideline) -> dict | None:
+    source = patient.view(g)
+    if source is None:
+        return None
+    source_language = g.meta.language
+    languages = [source_language, *sorted(g.translations)]
+    switcher = [
+        {"language": lang, "name": language_name(lang), "href": filename(None if lang == source_language else lang)} for lang in languages
+    ]
+    dates = g.meta.dates
+
+    def extras(language: str) -> dict:
+        out = {"language": language, "dir": direction(language), "languages": switcher if len(switcher) > 1 else []}
+        if language != source_language:  # the source keeps patient.py's unambiguous "1 December 2026"
+            out["effective"] = long_date(dates.effective, language)
+            out["review_by"] = long_date(dates.review_by, language)
+        return out
+
+    out = {**source, **extras(source_language), "translation": None, "messages": {}}
+    versions = {}
+    for language, t in sorted(g.translations.items()):
+        copy, untranslated, messages = translated_guideline(g, t)
+        version = patient.view(copy)
+        versions[language] = {
+            **version,
+            **extras(language),
+            "translation": {
+                "status": t.status,
+                "reviewer": t.reviewer if t.status == "reviewed" else None,
+                "translator": t.translator,
+                "source_language": source_language,
+                "source_language_name": language_name(source_language),
+                "source_href": filename(None),
+                "untranslated": untranslated,
+            },
+            "messages": messages,
+        }
+    return {"source": out, "translations": versions}
+
+
+def _render_one(v: dict) -> bytes:
+    messages = v["messages"]
+
+    def gettext(message: str) -> str:
+        return messages.get(message, message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return gettext(singular if n == 1 else plural)
+
+    context = {k: val for k, val in v.items() if k != "messages"}
+    return render_template(patient.TEMPLATE, gettext=gettext, ngettext=ngettext, _=gettext, **context).encode("utf-8")
+
+
+def render(view: dict, deps: dict[str, bytes]) -> dict[str, bytes]:
+    files = {FILENAME: _render_one(view["source"])}
+    for language, v in view["translations"].items():
+        files[filename(language)] = _render_one(v)
+    return files
+

@@ -1,0 +1,83 @@
+"""The built translations: patient-explainer.<lang>.html and .pdf, their language, switcher, notices and dates."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.render_kit import pdf_text
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def translated(tmp_path: Path) -> Path:
+    target = tmp_path / "content" / "translated"
+    shutil.copytree(FIXTURES / "valid" / "translated", target)
+    return target
+
+
+def build(cli, folder: Path, *args: str):
+    return cli("build", str(folder), "--out", "out", "-j", "1", *args, env={"GUIDELINE_NO_CACHE": "1"})
+
+
+def test_each_language_gets_its_html_and_pdf_with_lang_switcher_draft_notice_and_dates(translated, cli):
+    result = build(cli, translated)
+    assert result.exit_code == 0, result.output
+    out = cli.cwd / "out" / "translated"
+    es = (out / "patient-explainer.es.html").read_text(encoding="utf-8")
+    en = (out / "patient-explainer.html").read_text(encoding="utf-8")
+    assert re.search(r'<html lang="es">', es) and re.search(r'<html lang="en">', en)
+    # the switcher links each version to the other, each language named in itself
+    assert '<a href="patient-explainer.es.html" hreflang="es" lang="es">Español</a>' in en
+    assert '<a href="patient-explainer.html" hreflang="en" lang="en">English</a>' in es
+    # the translation's text, never the source's, where it is current
+    assert "Su equipo puede sugerir tratar cada punto que crece con radiación dirigida." in es
+    assert "Your team may suggest" not in es
+    # a draft translation says so, in Spanish and in English
+    assert "Traducción provisional" in es and "awaiting review by a medical translator" in es
+    assert "Traducción provisional" not in en
+    # dates in the reader's language (Babel, CLDR)
+    assert "1 de enero de 2026" in es and "1 January 2026" in en
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert list(manifest["outputs"]["patient-explainer-html"]["files"]) == ["patient-explainer.es.html"]
+    assert list(manifest["outputs"]["patient-explainer-pdf"]["files"]) == ["patient-explainer.es.pdf"]
+
+    pdf = pdf_text((out / "patient-explainer.es.pdf").read_bytes())
+    assert "Traducción provisional" in pdf
+    assert "radiación dirigida" in pdf
+    from pypdf import PdfReader
+
+    reader = PdfReader(out / "patient-explainer.es.pdf")
+    assert reader.trailer["/Root"]["/Lang"] == "es"
+    links = [a["/A"].get("/URI") for page in reader.pages for a in (o.get_object() for o in page.get("/Annots", [])) if "/A" in a]
+    assert "patient-explainer.pdf" in links  # the PDF's switcher points at the other PDF
+
+
+def test_a_fuzzy_entry_is_shown_in_the_source_language_marked_and_refused_by_strict(translated, cli):
+    po = translated / "translations" / "es.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgctxt "question:1:text"', '#, fuzzy\nmsgctxt "question:1:text"'), encoding="utf-8")
+    strict = build(cli, translated, "--strict")
+    assert strict.exit_code == 1 and "error[translation-fuzzy]" in strict.output
+    assert not (cli.cwd / "out" / "translated" / "patient-explainer.es.html").exists()
+
+    result = build(cli, translated)
+    assert result.exit_code == 0, result.output
+    es = (cli.cwd / "out" / "translated" / "patient-explainer.es.html").read_text(encoding="utf-8")
+    assert "¿Se pueden tratar todos los puntos que crecen?" not in es  # a fuzzy translation is never shown as current
+    assert "Can all of the growing spots be treated?" in es
+    assert "Algunas partes de este folleto aún no están traducidas" in es
+
+
+def test_removing_a_translation_removes_its_files(translated, cli):
+    assert build(cli, translated).exit_code == 0
+    (translated / "translations" / "es.po").unlink()
+    assert build(cli, translated).exit_code == 0
+    out = cli.cwd / "out" / "translated"
+    assert not (out / "patient-explainer.es.html").exists() and not (out / "patient-explainer.es.pdf").exists()
+    assert "hreflang" not in (out / "patient-explainer.html").read_text(encoding="utf-8")  # no switcher with one language
