@@ -45,9 +45,9 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("translate", "update", "es", str(minimal))
     assert result.exit_code == 0, result.output
     po = minimal / "translations" / "es.po"
-    assert "created; 8 new" in result.output
-    assert msgfmt_check(po) == "0 translated messages, 8 untranslated messages."
-    contexts = [m.context for m in catalog(po) if m.id]
+    assert "created; 13 new" in result.output  # 8 fields of the guideline, 5 strings of the template
+    assert msgfmt_check(po) == "0 translated messages, 13 untranslated messages."
+    contexts = [m.context for m in catalog(po) if m.id and m.context != "template"]
     assert contexts == [
         "patient:title",
         "patient-section:what-is-happening:title",
@@ -70,7 +70,7 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("check", "--format", "json", str(minimal))
     found = json.loads(result.stdout)
     assert result.exit_code == 0
-    assert sum(d["code"] == "translation-missing" for d in found) == 8
+    assert sum(d["code"] == "translation-missing" for d in found) == 13
     assert all(d["path"].endswith("translations/es.po") and d["line"] > 1 for d in found if d["code"] == "translation-missing")
 
 
@@ -87,7 +87,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
 
     result = cli("translate", "update", "es", str(translated))
     assert result.exit_code == 0, result.output
-    assert "0 new, 1 changed (marked fuzzy), 7 unchanged, 0 obsolete" in result.output
+    assert "0 new, 1 changed (marked fuzzy), 12 unchanged, 0 obsolete" in result.output
     msgfmt_check(po)
     changed = entry(po, "statement:rec-local-therapy:patient.text")
     assert changed.fuzzy
@@ -100,7 +100,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
     status = cli("translate", "status", "--format", "json", str(translated))
     assert status.exit_code == 1  # not complete and current
     (lang,) = json.loads(status.stdout)[0]["languages"]
-    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (7, 1, 0)
+    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (12, 1, 0)
     assert lang["fuzzy_entries"] == ["statement:rec-local-therapy:patient.text"]
 
     result = cli("check", "--format", "json", str(translated))
@@ -151,9 +151,9 @@ def test_status_text_names_each_language_its_counts_its_review_state_and_its_rea
     result = cli("translate", "status", str(translated))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "translated (source language en, 8 fields)"
-    assert "  es: 8 translated, 0 fuzzy, 0 missing of 8; draft, not reviewed; complete" in lines
-    assert "  he: 1 translated, 0 fuzzy, 7 missing of 8; draft, not reviewed; incomplete" in lines
+    assert lines[0] == "translated (source language en, 13 fields)"
+    assert "  es: 13 translated, 0 fuzzy, 0 missing of 13; draft, not reviewed; complete" in lines
+    assert "  he: 1 translated, 0 fuzzy, 12 missing of 13; draft, not reviewed; incomplete" in lines
     assert any("Fernández-Huerta reading ease at least 60" in line for line in lines)
     assert any("no validated readability formula for he: every sentence at most 25 words" in line for line in lines)
 
@@ -190,3 +190,22 @@ def test_every_committed_translation_file_is_valid_for_gnu_gettext():
     assert files
     for path in files:
         msgfmt_check(path)
+
+
+def test_the_real_spanish_translation_is_a_complete_draft_with_the_english_numbers(cli):
+    """The Spanish explainer is not reviewed: its file says draft and names no reviewer; every number is the English one."""
+    from generator.check.rules.translations import numbers
+    from generator.content.loader import load_guideline
+    from generator.content.translations import source_entries, state
+
+    root = Path(__file__).resolve().parents[1] / "content" / "oligoprogression-egfr-nsclc"
+    g = load_guideline(root).guideline
+    es = g.translations["es"]
+    assert (es.status, es.reviewer) == ("draft", None)
+    sources = source_entries(g)
+    assert {state(es, s) for s in sources} == {"translated"}
+    for s in sources:
+        assert numbers(es.entries[s.key].text) == numbers(s.text), s.context
+    # every caveat of a number survives: the sentences that bound the flare figure are there
+    flare = es.entries["statement:rec-short-interruption:patient.text"].text
+    assert "23 de cada 100" in flare and "no sabemos si el riesgo es el mismo en una pausa corta" in flare
