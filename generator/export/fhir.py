@@ -36,7 +36,9 @@ from generator.content.grading import ESMO, SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.markdown import render_block
 from generator.content.models import Reference, Statement
+from generator.content.po import direction
 from generator.content.signoff import current_approvals
+from generator.content.translations import current_text, source_entries
 from generator.render import citations as ama
 
 # The one place naming this project's own FHIR namespace (code systems, canonical URLs, fullUrls).
@@ -619,6 +621,9 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
             "entry": [_ref("Citation", citation_id(g, r.id), f"[{numbers[r.id]}] {r.id}") for r in ordered_refs],
         }
     )
+    patient_info = patient_section(g)
+    if patient_info is not None:
+        sections.append(patient_info)
     if meta.changelog:
         items = "".join(
             f"<li>{escape(c.version)} ({c.date.isoformat()}): {escape('; '.join(c.changes))}</li>" for c in meta.changelog
@@ -661,6 +666,81 @@ def composition_resource(g: Guideline, timestamp: str) -> dict:
     if uc:
         resource["useContext"] = uc
     return resource
+
+
+TRANSLATION_EXTENSION = "http://hl7.org/fhir/StructureDefinition/translation"
+
+
+def _translated(g: Guideline) -> dict[str, dict[str, str]]:
+    """context -> {language: text}: only current translations (never fuzzy, stale or missing ones)."""
+    out: dict[str, dict[str, str]] = {}
+    for source in source_entries(g):
+        for language, t in sorted(g.translations.items()):
+            text = current_text(t, source)
+            if text is not None:
+                out.setdefault(source.key, {})[language] = text
+    return out
+
+
+def translation_extension(texts: dict[str, str]) -> dict:
+    """The `_element` of a string element carrying its translations (the core translation extension)."""
+    return {
+        "extension": [
+            {
+                "url": TRANSLATION_EXTENSION,
+                "extension": [{"url": "lang", "valueCode": lang}, {"url": "content", "valueString": text}],
+            }
+            for lang, text in sorted(texts.items())
+        ]
+    }
+
+
+def _language_div(language: str, inner: str) -> str:
+    rtl = ' dir="rtl"' if direction(language) == "rtl" else ""
+    return f'<div lang="{escape(language)}" xml:lang="{escape(language)}"{rtl}>{inner}</div>'
+
+
+def patient_section(g: Guideline) -> dict | None:
+    """The patient explainer's text as a Composition section, each patient section a sub-section.
+
+    Titles carry their translations with the translation extension; each narrative holds one
+    `<div lang>` per language (the source first), a language only where every paragraph of the
+    section has a current translation (a narrative is never half translated).
+    """
+    patient = g.meta.patient
+    if patient is None:
+        return None
+    translated = _translated(g)
+    source_language = g.meta.language
+    subs = []
+    for sec in patient.sections:
+        members = [s for s in g.statements if s.patient is not None and s.patient.section == sec.id]
+        if not members:
+            continue
+        keys = [f"statement:{s.id}:patient.text" for s in members]
+        divs = [_language_div(source_language, "".join(_markdown_xhtml(s.patient.text) for s in members))]
+        for language in sorted(g.translations):
+            if all(language in translated.get(k, {}) for k in keys):
+                divs.append(_language_div(language, "".join(_markdown_xhtml(translated[k][language]) for k in keys)))
+        item: dict[str, Any] = {
+            "id": f"patient.{sec.id}",
+            "title": sec.title,
+            "code": {"coding": [{"system": f"{NS_GUIDELINE}/{g.id}/patient-section", "code": sec.id}], "text": sec.title},
+            "text": _narrative("".join(divs)),
+        }
+        title_key = f"patient-section:{sec.id}:title"
+        if translated.get(title_key):
+            item["_title"] = translation_extension(translated[title_key])
+        subs.append(item)
+    section: dict[str, Any] = {
+        "id": "extra.patient-information",
+        "title": patient.title,
+        "text": _narrative(f"<p>{escape(patient.title)}</p>"),
+        "section": subs,
+    }
+    if translated.get("patient:title"):
+        section["_title"] = translation_extension(translated["patient:title"])
+    return section if subs else None
 
 
 def provenance_resource(g: Guideline, entry) -> dict:
