@@ -30,11 +30,13 @@ def render(view: dict, deps: dict[str, bytes]) -> bytes | dict[str, bytes]:
     from generator.render.pdf import render_pdf  # WeasyPrint is imported only when a PDF is made
 
     main = render_pdf(_pdf_links(deps[view["html"]]))
-    languages = view.get("languages") or []
-    if not languages:
+    # The build engine passes every companion of the HTML document; a caller that renders the
+    # source language's HTML alone (tests of one page) gets the source language's PDF alone.
+    translated = [lang for lang in view.get("languages") or [] if f"{view['html']}/patient-explainer.{lang}.html" in deps]
+    if not translated:
         return main
     files = {"patient-explainer.pdf": main}
-    for language in languages:
+    for language in translated:
         html = deps[f"{view['html']}/patient-explainer.{language}.html"]
         files[f"patient-explainer.{language}.pdf"] = render_pdf(_pdf_links(html))
     return files
