@@ -45,8 +45,8 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("translate", "update", "es", str(minimal))
     assert result.exit_code == 0, result.output
     po = minimal / "translations" / "es.po"
-    assert "created; 13 new" in result.output  # 8 fields of the guideline, 5 strings of the template
-    assert msgfmt_check(po) == "0 translated messages, 13 untranslated messages."
+    assert "created; 14 new" in result.output  # 8 fields of the guideline, 6 strings of the template and grading system
+    assert msgfmt_check(po) == "0 translated messages, 14 untranslated messages."
     contexts = [m.context for m in catalog(po) if m.id and m.context != "template"]
     assert contexts == [
         "patient:title",
@@ -70,7 +70,7 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("check", "--format", "json", str(minimal))
     found = json.loads(result.stdout)
     assert result.exit_code == 0
-    assert sum(d["code"] == "translation-missing" for d in found) == 13
+    assert sum(d["code"] == "translation-missing" for d in found) == 14
     assert all(d["path"].endswith("translations/es.po") and d["line"] > 1 for d in found if d["code"] == "translation-missing")
 
 
@@ -87,7 +87,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
 
     result = cli("translate", "update", "es", str(translated))
     assert result.exit_code == 0, result.output
-    assert "0 new, 1 changed (marked fuzzy), 12 unchanged, 0 obsolete" in result.output
+    assert "0 new, 1 changed (marked fuzzy), 13 unchanged, 0 obsolete" in result.output
     msgfmt_check(po)
     changed = entry(po, "statement:rec-local-therapy:patient.text")
     assert changed.fuzzy
@@ -100,7 +100,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
     status = cli("translate", "status", "--format", "json", str(translated))
     assert status.exit_code == 1  # not complete and current
     (lang,) = json.loads(status.stdout)[0]["languages"]
-    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (12, 1, 0)
+    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (13, 1, 0)
     assert lang["fuzzy_entries"] == ["statement:rec-local-therapy:patient.text"]
 
     result = cli("check", "--format", "json", str(translated))
@@ -131,12 +131,13 @@ def test_a_removed_field_is_kept_as_obsolete_and_an_unchanged_merge_changes_noth
     block = "    patient:\n      section: treatment\n      text: |\n        Your team may suggest treating each growing spot with focused radiation.\n        You keep taking your tablets.\n"
     assert block in text
     statements.write_text(text.replace(block, ""), encoding="utf-8")
-    assert cli("check", "--format", "json", str(translated)).stdout.count("translation-unknown-entry") == 1  # before the merge
+    # its text, and the strength sentence only it showed, are no longer fields (before the merge: unknown entries)
+    assert cli("check", "--format", "json", str(translated)).stdout.count("translation-unknown-entry") == 2
     result = cli("translate", "update", "es", str(translated))
-    assert "1 obsolete" in result.output
-    obsolete = [m for m in catalog(po).obsolete.values()]
-    assert [m.context for m in obsolete] == ["statement:rec-local-therapy:patient.text"]
-    assert "Su equipo puede sugerir" in obsolete[0].string  # kept, as msgmerge keeps it
+    assert "2 obsolete" in result.output
+    obsolete = {m.context: m for m in catalog(po).obsolete.values()}
+    assert sorted(obsolete) == ["statement:rec-local-therapy:patient.text", "template"]
+    assert "Su equipo puede sugerir" in obsolete["statement:rec-local-therapy:patient.text"].string  # kept, as msgmerge keeps it
     result = cli("check", "--format", "json", str(translated))
     assert not [d for d in json.loads(result.stdout) if d["code"].startswith("translation")]  # obsolete entries are not fields
 
@@ -151,9 +152,9 @@ def test_status_text_names_each_language_its_counts_its_review_state_and_its_rea
     result = cli("translate", "status", str(translated))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "translated (source language en, 13 fields)"
-    assert "  es: 13 translated, 0 fuzzy, 0 missing of 13; draft, not reviewed; complete" in lines
-    assert "  he: 1 translated, 0 fuzzy, 12 missing of 13; draft, not reviewed; incomplete" in lines
+    assert lines[0] == "translated (source language en, 14 fields)"
+    assert "  es: 14 translated, 0 fuzzy, 0 missing of 14; draft, not reviewed; complete" in lines
+    assert "  he: 1 translated, 0 fuzzy, 13 missing of 14; draft, not reviewed; incomplete" in lines
     assert any("Fernández-Huerta reading ease at least 60" in line for line in lines)
     assert any("no validated readability formula for he: every sentence at most 25 words" in line for line in lines)
 
@@ -209,3 +210,19 @@ def test_the_real_spanish_translation_is_a_complete_draft_with_the_english_numbe
     # every caveat of a number survives: the sentences that bound the flare figure are there
     flare = es.entries["statement:rec-short-interruption:patient.text"].text
     assert "23 de cada 100" in flare and "no sabemos si el riesgo es el mismo en una pausa corta" in flare
+
+
+def test_a_reference_warning_is_translated_in_the_plain_words_the_explainer_shows(translated, cli):
+    refs = translated / "references.yaml"
+    text = refs.read_text(encoding="utf-8")
+    assert "  - id: yu2013\n" in text
+    refs.write_text(
+        text.replace(
+            "  - id: yu2013\n",
+            "  - id: yu2013\n    caution: An erratum corrects table 2.\n    patient_caution: The journal later fixed a mistake in one table of this study.\n",
+        ),
+        encoding="utf-8",
+    )
+    cli("translate", "update", "es", str(translated))
+    po = translated / "translations" / "es.po"
+    assert entry(po, "reference:yu2013:caution").id == "The journal later fixed a mistake in one table of this study."

@@ -81,3 +81,10 @@ def test_removing_a_translation_removes_its_files(translated, cli):
     out = cli.cwd / "out" / "translated"
     assert not (out / "patient-explainer.es.html").exists() and not (out / "patient-explainer.es.pdf").exists()
     assert "hreflang" not in (out / "patient-explainer.html").read_text(encoding="utf-8")  # no switcher with one language
+
+
+def test_the_grading_system_s_sentence_is_translated(translated, cli):
+    assert build(cli, translated, "--html-only").exit_code == 0
+    es = (cli.cwd / "out" / "translated" / "patient-explainer.es.html").read_text(encoding="utf-8")
+    assert "Es una opción. Puede ser adecuada para usted o no." in es
+    assert "This is an option." not in es

@@ -10,8 +10,8 @@ stable key (the PO file's `msgctxt`):
 | `statement:<id>:patient.text` | a statement's patient text (Markdown) |
 | `question:<n>:text` | the n-th question to ask the care team (counted from 1) |
 | `glossary:<term>:term`, `glossary:<term>:definition` | a glossary entry (its English term as key) |
-| `reference:<id>:caution` | the published warning about a reference the explainer cites |
-| `template` (msgid: the English string) | the template's own words (headings, notices), marked in templates/patient/ with Jinja's i18n extension |
+| `reference:<id>:caution` | the published warning about a reference the explainer cites (its `patient_caution`, else its `caution`) |
+| `template` (msgid: the English string) | the template's own words (headings, notices), marked in templates/patient/ with Jinja's i18n extension, and the grading system's plain sentence for each strength the explainer shows ("How strong this advice is") |
 
 `state(translation, entry)` says whether a language's entry for a field is `translated` (current:
 made from this source text, not fuzzy), `fuzzy` (marked fuzzy, or made from another source text:
@@ -110,9 +110,26 @@ def source_entries(g: Guideline) -> list[SourceEntry]:
     refs = g.references_by_id
     for key in _cited_by_patient_text(g):
         ref = refs.get(key)
-        if ref is not None and ref.caution:
-            out.append(SourceEntry(f"reference:{key}:caution", ref.caution, ref, "caution", f"the published warning about reference {key!r}"))
-    return out + template_entries()
+        if ref is not None and (ref.patient_caution or ref.caution):
+            # what the explainer shows: the warning in plain words when the reference has one
+            field = "patient_caution" if ref.patient_caution else "caution"
+            out.append(SourceEntry(f"reference:{key}:caution", getattr(ref, field), ref, field, f"the published warning about reference {key!r}"))
+    return out + _strength_entries(g, with_text) + template_entries()
+
+
+def _strength_entries(g: Guideline, with_text) -> list[SourceEntry]:
+    """The grading system's patient sentences the explainer prints (content/grading.py), once each."""
+    from generator.content.grading import SYSTEMS
+
+    system = SYSTEMS.get(g.meta.grading)
+    seen: dict[str, SourceEntry] = {}
+    for s in with_text:
+        strength = system.strength(s.grade.strength) if system is not None and s.grade is not None else None
+        if strength is not None and strength.patient_wording and strength.patient_wording not in seen:
+            seen[strength.patient_wording] = SourceEntry(
+                TEMPLATE_CONTEXT, strength.patient_wording, None, "", f"how strong the advice is ({system.id} {strength.code}; generator/content/grading.py)"
+            )
+    return list(seen.values())
 
 
 def state(translation: Translation, source: SourceEntry) -> str:

@@ -103,9 +103,12 @@ def translated_guideline(g: Guideline, t: Translation) -> tuple[Guideline, list[
         else s
         for s in g.statements
     ]
-    references = [
-        r.model_copy(update={"caution": tr(f"reference:{r.id}:caution", r.caution)}) if r.caution else r for r in g.references
-    ]
+    references = []
+    for r in g.references:
+        key = f"reference:{r.id}:caution"
+        if key in texts:  # whichever of the two the explainer shows, it shows the translation
+            r = r.model_copy(update={"caution": texts[key], "patient_caution": texts[key] if r.patient_caution else None})
+        references.append(r)
     copy = dataclasses.replace(g, meta=meta.model_copy(update={"patient": new_patient}), statements=statements, references=references)
     return copy, untranslated, messages
 
@@ -133,6 +136,10 @@ def view(g: Guideline) -> dict | None:
     for language, t in sorted(g.translations.items()):
         copy, untranslated, messages = translated_guideline(g, t)
         version = patient.view(copy)
+        for section in version.get("sections", []):  # the grading system's sentences are data, not template text
+            for paragraph in section.get("paragraphs", []):
+                if paragraph.get("strength") in messages:
+                    paragraph["strength"] = messages[paragraph["strength"]]
         versions[language] = {
             **version,
             **extras(language),

@@ -46,6 +46,8 @@ def _comment(source: SourceEntry) -> str:
 def _occurrence(g: Guideline, source: SourceEntry) -> list[tuple[str, str]]:
     if source.occurrence is not None:  # a template string
         return [(source.occurrence[0], str(source.occurrence[1]))]
+    if source.owner is None:
+        return []
     loc = source.owner.location(source.field)
     if not loc.line:
         return []
