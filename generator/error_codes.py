@@ -111,6 +111,7 @@ CODES: dict[str, tuple[str, str]] = {
     "translation-fuzzy": ("a translation is marked fuzzy: its source text changed (warning; error with --strict)", "revise the translation against the new source, then remove the fuzzy flag"),
     "translation-stale": ("a translation was made from another source text than the current one and the file was not merged (warning; error with --strict)", "run `guideline translate update <lang>`, then revise the entries it marks fuzzy"),
     "translation-unknown-entry": ("a translation entry names no field of the guideline (a removed statement, a renamed term) (warning)", "run `guideline translate update <lang>`: it keeps such entries as obsolete"),
+    "translation-decimal": ("a decimal number in a translation uses another language's decimal mark (2.5 in Spanish, where CLDR writes 2,5) (warning)", "write the decimal as the translation's language does (the message names the mark)"),
     "translation-numbers": ("a translation's numbers differ from its source text's", "give exactly the source's numbers (a decimal comma is fine)"),
 }
 

@@ -7,6 +7,8 @@
 * `translation-unknown-entry` (warning): an entry naming a field the guideline does not have;
 * `translation-numbers` (error): the digits of a translation differ from its source's (a
   translation must say the same numbers);
+* `translation-decimal` (warning): a decimal number written with the source language's decimal
+  mark instead of the translation language's (Babel's CLDR data: 2,5 in Spanish, 2.5 in English);
 * the text-safety rules (raw HTML, unsafe links, template code, hidden characters) over every msgstr;
 * the readability gate of the language (check/readability_gates.py) over the current translations.
 """
@@ -57,6 +59,27 @@ def numbers(text: str) -> list[str]:
     return sorted(out)
 
 
+def _decimal_mark(language: str) -> str:
+    from babel.numbers import get_decimal_symbol
+
+    try:
+        return get_decimal_symbol(language.replace("-", "_"))
+    except (ValueError, LookupError):
+        return "."
+
+
+_DECIMAL = re.compile(r"(?<![\d.,])\d+([.,])\d{1,2}(?![\d.,])")
+
+
+def _foreign_decimal(text: str, language: str) -> str | None:
+    """A decimal number (one or two decimals, e.g. 2.5, 0,20) whose mark is not the language's."""
+    mark = _decimal_mark(language)
+    for m in _DECIMAL.finditer(text):
+        if m.group(1) != mark:
+            return m.group()
+    return None
+
+
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     if g.meta is None or not g.translations:
         return
@@ -74,6 +97,14 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
                 continue
             where = t.at(source.key)
             yield from _check_field(_PoField(where, entry.text, source.markdown, "markdown" if source.markdown else "plain"))
+            bad_decimal = _foreign_decimal(entry.text, language)
+            if bad_decimal:
+                yield Diagnostic.warning(
+                    where,
+                    "translation-decimal",
+                    f"{bad_decimal!r} in the {language} translation of {source.label}: {language} writes decimals with "
+                    f"{_decimal_mark(language)!r}",
+                )
             if is_current(entry, source) and numbers(entry.text) != numbers(source.text):
                 yield Diagnostic.error(
                     where,
