@@ -77,28 +77,9 @@ def protocol_at(request) -> Protocol:
     return Protocol(folder.name, size, rendered.pdf, rendered.files)
 
 
-# Defects these tests found in documents another change is redesigning (issue 14, the patient explainer):
-# strict, so the test says when they are gone. (test, document, guideline) -> reason.
-KNOWN_DEFECTS = {
-    ("test_no_two_words_overlap_on_any_page", "patient", guideline): "patient PDF: the visually hidden "
-    "'Sources:' before each source mark is drawn (WeasyPrint ignores clip), over the text"
-    for guideline in ("minimal", "patient-explainer", "oligoprogression-egfr-nsclc")
-} | {
-    ("test_nothing_outside_the_content_box", "patient", guideline): "patient PDF: the visually hidden "
-    "'Sources:' is drawn outside the content box"
-    for guideline in ("patient-explainer", "oligoprogression-egfr-nsclc")
-} | {
-    ("test_no_line_of_one_word_before_a_lowercase_continuation", "patient", "oligoprogression-egfr-nsclc"):
-    "patient PDF: 'You must / also / be well enough' (white-space: nowrap on the source marks)",
-}
-
-
-def _pdf(documents: Documents, kind: str, request) -> bytes:
+def _pdf(documents: Documents, kind: str) -> bytes:
     if kind not in documents.pdfs:
         pytest.skip(f"{documents.name} has no {kind} document")
-    reason = KNOWN_DEFECTS.get((request.node.originalname, kind, documents.name))
-    if reason:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=reason))
     return documents.pdfs[kind]
 
 
@@ -122,16 +103,16 @@ def _overlap(a: dict, b: dict, tolerance: float = 0.5) -> bool:
 
 
 @pytest.mark.parametrize("kind", ["protocol", "patient"])
-def test_no_two_words_overlap_on_any_page(documents, kind, request):
-    pdf = _pdf(documents, kind, request)
+def test_no_two_words_overlap_on_any_page(documents, kind):
+    pdf = _pdf(documents, kind)
     for number, page, words in _pages(pdf):
         clashes = [(a["text"], b["text"]) for a, b in itertools.combinations(words, 2) if _overlap(a, b)]
         assert not clashes, f"{documents.name} {kind} page {number}: overlapping words {clashes[:5]}"
 
 
 @pytest.mark.parametrize("kind", ["protocol", "patient"])
-def test_nothing_outside_the_content_box(documents, kind, request):
-    pdf = _pdf(documents, kind, request)
+def test_nothing_outside_the_content_box(documents, kind):
+    pdf = _pdf(documents, kind)
     top, right, bottom, left = MARGINS[kind]
     for number, page, words in _pages(pdf):
         outside = [
@@ -157,9 +138,9 @@ def _lines(words: list[dict]) -> list[list[dict]]:
 
 
 @pytest.mark.parametrize("kind", ["protocol", "patient"])
-def test_no_line_of_one_word_before_a_lowercase_continuation(documents, kind, request):
+def test_no_line_of_one_word_before_a_lowercase_continuation(documents, kind):
     """"You must / also / be well enough": a line holding one word, then a line going on in lower case."""
-    pdf = _pdf(documents, kind, request)
+    pdf = _pdf(documents, kind)
     for number, page, words in _pages(pdf):
         lines = _lines([w for w in words if w.get("tag") != "Figure"])  # a drawing's labels are wrapped by design
         for line, after in zip(lines, lines[1:]):

@@ -123,15 +123,16 @@ def test_text_reflows_without_sideways_scrolling(browser, page_file, width):
         context.close()
 
 
-def test_source_markers_lead_to_the_sources(browser, page_file):
+def test_section_source_lines_lead_to_the_sources(browser, page_file):
     context, page, _ = _open(browser, page_file, 390)
     try:
-        hrefs = page.eval_on_selector_all("main [data-statements] sup.src a", "els => els.map(a => a.getAttribute('href'))")
+        hrefs = page.eval_on_selector_all("main .section-sources a", "els => els.map(a => a.getAttribute('href'))")
         assert hrefs
         for href in set(hrefs):
             assert page.locator(href).count() == 1
             assert page.locator(f"#sources {href}").count() == 1
-        names = page.eval_on_selector_all("sup.src", "els => els.map(e => e.innerText)")
-        assert all(n.strip() for n in names)  # visible marker text
+        assert page.eval_on_selector_all("main [data-statements] sup", "els => els.length") == 0  # no marks in the text
+        names = page.eval_on_selector_all(".section-sources a", "els => els.map(e => e.innerText)")
+        assert all(n.strip() for n in names)  # visible numbers
     finally:
         context.close()

@@ -133,11 +133,13 @@ def test_every_paragraph_traces_to_statements_that_carry_citations():
     # every paragraph of the topic sections sits inside a traced block
     for section in by_class(main, "section", "topic"):
         for block in section:
-            if block.tag != X + "h2":
+            if block.tag != X + "h2" and "section-sources" not in block.get("class", ""):
                 assert block.get("data-statements"), text_of(block)
 
 
-def test_markers_point_at_the_sources_of_exactly_those_statements():
+def test_each_section_names_the_sources_of_exactly_its_statements_and_the_text_has_no_marks():
+    """Published patient guides carry no citation marks in the text: each section (and the questions)
+    ends with one line naming the research its statements cite, which links to the list at the end."""
     g, v, html, root = build(EXPLAINER)
     statements = g.statements_by_id
     refs = g.references_by_id
@@ -147,10 +149,17 @@ def test_markers_point_at_the_sources_of_exactly_those_statements():
         link = next(li.iter(X + "a"))
         key = next(k for k, r in refs.items() if doi.url(r.DOI) == link.get("href"))
         number_to_key[li.get("id")] = key
-    for el in (e for e in root.iter() if e.get("data-statements")):
-        cited = {c.key for sid in el.get("data-statements").split() for c in statements[sid].citations}
-        marker = next(e for e in el.iter(X + "sup") if "src" in e.get("class", ""))
-        targets = [a.get("href").lstrip("#") for a in marker.iter(X + "a")]
+    main = next(root.iter(X + "main"))
+    parts = [*by_class(main, "section", "topic"), next(e for e in main.iter(X + "section") if e.get("id") == "questions")]
+    for part in parts:
+        traced = [e for e in part.iter() if e.get("data-statements")]
+        assert traced
+        cited = {c.key for el in traced for sid in el.get("data-statements").split() for c in statements[sid].citations}
+        for el in traced:  # no marks inside the text
+            assert not list(el.iter(X + "sup")) and not [a for a in el.iter(X + "a") if a.get("href", "").startswith("#source-")]
+        line = by_class(part, "p", "section-sources")
+        assert len(line) == 1 and text_of(line[0]).startswith("Based on research")
+        targets = [a.get("href").lstrip("#") for a in line[0].iter(X + "a")]
         assert all(t in sources for t in targets)
         assert {number_to_key[t] for t in targets} == cited
     # the list holds only sources some paragraph or question rests on, each with its DOI link

@@ -5,7 +5,9 @@ text (never their clinician text), questions, the glossary entries the text uses
 in plain form. So an edit to clinician-only text leaves the view, and the page, unchanged.
 
 Every paragraph keeps the ids of the statements it derives from (its statement and
-`also_based_on`), shown as a source marker and written as `data-statements`.
+`also_based_on`), written as `data-statements`. The sources are not marked after each sentence (as
+in published patient guides, the text reads without citation marks): each section ends with one
+line naming the numbers of the research it rests on, which link to the list at the end.
 """
 
 from __future__ import annotations
@@ -106,8 +108,16 @@ def view(g: Guideline) -> dict | None:
                 }
             )
         if paragraphs:
-            sections.append({"id": section_id, "title": titles[section_id], "paragraphs": paragraphs})
+            sections.append(
+                {
+                    "id": section_id,
+                    "title": titles[section_id],
+                    "paragraphs": paragraphs,
+                    "sources": sorted({n for p in paragraphs for n in p["sources"]}),
+                }
+            )
     questions = [{"text": q.text, "statements": list(q.statements), "sources": cite(list(q.statements))} for q in patient.questions]
+    question_sources = sorted({n for q in questions for n in q["sources"]})
     glossary = sorted(
         ({"term": e.term[:1].upper() + e.term[1:], "definition": e.definition} for e in used_glossary(g)),
         key=lambda e: e["term"].casefold(),
@@ -125,6 +135,7 @@ def view(g: Guideline) -> dict | None:
         "page_size": meta.output.page_size,
         "sections": sections,
         "questions": questions,
+        "question_sources": question_sources,
         "glossary": glossary,
         "sources": sources,
     }

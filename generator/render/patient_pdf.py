@@ -4,7 +4,7 @@ One PDF per language: patient-explainer.pdf from patient-explainer.html, and a c
 patient-explainer.<lang>.pdf from each patient-explainer.<lang>.html; the language switcher's
 links point at the PDFs.
 
-The page's inline print stylesheet makes the PDF: A4 (or the guideline's page size), 12.5pt text,
+The page's inline print stylesheet makes the PDF: A4 (or the guideline's page size), 13pt text,
 page numbers, and "Draft." at the top of every page of a draft.
 """
 
