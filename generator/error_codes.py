@@ -113,6 +113,7 @@ CODES: dict[str, tuple[str, str]] = {
     "translation-unknown-entry": ("a translation entry names no field of the guideline (a removed statement, a renamed term) (warning)", "run `guideline translate update <lang>`: it keeps such entries as obsolete"),
     "translation-decimal": ("a decimal number in a translation uses another language's decimal mark (2.5 in Spanish, where CLDR writes 2,5) (warning)", "write the decimal as the translation's language does (the message names the mark)"),
     "translation-numbers": ("a translation's numbers differ from its source text's", "give exactly the source's numbers (a decimal comma is fine)"),
+    "patient-caution-missing": ("a reference the patient explainer lists has a `caution` (written for clinicians) but no `patient_caution`", "write the warning for patients in plain words under patient_caution (it passes the reading-grade and glossary gates like other patient text)"),
 }
 
 

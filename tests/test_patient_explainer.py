@@ -190,8 +190,9 @@ def test_plain_source_entries_and_caution_marking():
     assert any(t.startswith("“Local therapy with continued EGFR") for t in texts)  # no author: the title
     caution = [li for li in entries.values() if "caution" in li.get("class", "")]
     assert len(caution) == 1
-    assert "A correction to this article was published" in text_of(caution[0])
-    assert "Please note" in text_of(caution[0])
+    # the plain wording from patient_caution, never the clinician's caution
+    assert "Please note: The journal has printed a correction to this study." in text_of(caution[0])
+    assert "A correction to this article was published" not in html
     assert "doi.org/10.1016/s1470-2045(16)30532-0" in text_of(caution[0])
 
 

@@ -312,7 +312,10 @@ class Reference(ContentModel):
     caution: Text | None = Field(default=None, description="Not CSL: a warning shown wherever the reference is cited (a retraction, a correction).")
     patient_caution: Text | None = Field(
         default=None,
-        description="Not CSL: the caution in plain language, for the patient explainer.",
+        description=(
+            "Not CSL: the caution in plain language, which the patient explainer shows instead of `caution` "
+            "(required when the explainer lists the reference; checked like other patient text)."
+        ),
     )
 
 

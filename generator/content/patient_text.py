@@ -40,6 +40,31 @@ def prose_blocks(g: Guideline) -> Iterator[PatientBlock]:
         yield PatientBlock(q, "text", q.text, f"question {i}", False)
     for entry in patient.glossary:
         yield PatientBlock(entry, "definition", entry.definition, f"glossary definition of {entry.term!r}", False)
+    refs = g.references_by_id
+    for key in explainer_reference_keys(g):
+        ref = refs[key]
+        if ref.patient_caution is not None:
+            yield PatientBlock(ref, "patient_caution", ref.patient_caution, f"patient caution of reference {key!r}", False)
+
+
+def explainer_statement_ids(g: Guideline) -> list[str]:
+    """The statements the explainer's paragraphs and questions rest on, in the explainer's order."""
+    patient = g.meta.patient if g.meta else None
+    if patient is None:
+        return []
+    order = {s.id: i for i, s in enumerate(patient.sections)}
+    with_text = sorted((s for s in g.statements if s.patient is not None), key=lambda s: order.get(s.patient.section, len(order)))
+    ids = [sid for s in with_text for sid in (s.id, *s.patient.also_based_on)]
+    ids += [sid for q in patient.questions for sid in q.statements]
+    return list(dict.fromkeys(ids))
+
+
+def explainer_reference_keys(g: Guideline) -> list[str]:
+    """The references the explainer lists (those its statements cite), each once."""
+    statements = g.statements_by_id
+    refs = g.references_by_id
+    keys = [k for sid in explainer_statement_ids(g) if sid in statements for k in statements[sid].citation_keys if k in refs]
+    return list(dict.fromkeys(keys))
 
 
 def all_blocks(g: Guideline) -> Iterator[PatientBlock]:

@@ -52,7 +52,7 @@ def _source(ref: Reference, number: int) -> dict:
         "year": citations.year(ref.issued) or None,
         "doi": doi.normalise(ref.DOI),
         "url": doi.url(ref.DOI),
-        "caution": ref.caution,
+        "caution": ref.patient_caution,  # plain wording; check refuses a caution without it
     }
 
 

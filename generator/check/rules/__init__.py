@@ -15,6 +15,7 @@ from generator.check.rules import (
     grading,
     ids,
     numbers,
+    patient,
     placeholders,
     readability,
     sections,
@@ -40,6 +41,7 @@ ALL_RULES = [
     placeholders.check,
     readability.check,
     glossary.check,
+    patient.check,
     signoff.check,
     translations.check,
 ]
