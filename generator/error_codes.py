@@ -113,6 +113,9 @@ CODES: dict[str, tuple[str, str]] = {
     "translation-unknown-entry": ("a translation entry names no field of the guideline (a removed statement, a renamed term) (warning)", "run `guideline translate update <lang>`: it keeps such entries as obsolete"),
     "translation-decimal": ("a decimal number in a translation uses another language's decimal mark (2.5 in Spanish, where CLDR writes 2,5) (warning)", "write the decimal as the translation's language does (the message names the mark)"),
     "translation-numbers": ("a translation's numbers differ from its source text's", "give exactly the source's numbers (a decimal comma is fine)"),
+    "care-team-placeholder": ("the patient explainer has no `patient.care_team` (it prints a placeholder where patients look for whom to call), or a contact gives no phone or email (warning; error with --strict)", "the committee adds the contacts under patient.care_team (role, phone, hours), or `write_in: true` for lines filled in by hand"),
+    "key-point-unsupported": ("a section's key point rests on a statement whose patient text is not in that section, or states a number that text does not", "sum up only what the section's patient text says; name the statements it rests on"),
+    "icon-array-unsupported": ("an icon array shows a number its patient text does not state (or more than the whole group)", "picture only the natural frequency the text gives, e.g. '29 in 100 people': count 29, of 100"),
     "patient-caution-missing": ("a reference the patient explainer lists has a `caution` (written for clinicians) but no `patient_caution`", "write the warning for patients in plain words under patient_caution (it passes the reading-grade and glossary gates like other patient text)"),
 }
 

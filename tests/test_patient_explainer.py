@@ -62,6 +62,7 @@ def test_sections_follow_guideline_order_and_statement_order():
         "In this leaflet",
         *[s.title for s in g.meta.patient.sections],
         "Questions to ask your care team",
+        "Your care team",
         "What the words mean",
         "Where this information comes from",
     ]
@@ -102,7 +103,7 @@ def test_glossary_lists_only_the_terms_used_in_alphabetical_order(explainer):
         "    - term: biopsy\n      definition: Taking a small piece of tissue to look at.\n    - term: scan\n",
     )
     _, v, _, root = build(explainer)
-    terms = [text_of(dt) for dt in root.iter(X + "dt")]
+    terms = [text_of(dt) for dt in by_class(root, "dl", "glossary")[0].iter(X + "dt")]
     assert terms == ["Oligoprogression", "Scan", "Stereotactic radiation", "Targeted tablets"]
     assert "biopsy" not in json.dumps(v)
 
@@ -124,7 +125,8 @@ def test_every_paragraph_traces_to_statements_that_carry_citations():
     statements = g.statements_by_id
     main = next(root.iter(X + "main"))
     traced = [e for e in main.iter() if e.get("data-statements") is not None]
-    assert len(traced) == sum(1 for s in g.statements if s.patient) + len(g.meta.patient.questions)
+    key_points = sum(len(sec.key_points) for sec in g.meta.patient.sections)
+    assert len(traced) == sum(1 for s in g.statements if s.patient) + len(g.meta.patient.questions) + key_points
     for el in traced:
         ids = el.get("data-statements").split()
         assert ids
@@ -133,7 +135,7 @@ def test_every_paragraph_traces_to_statements_that_carry_citations():
     # every paragraph of the topic sections sits inside a traced block
     for section in by_class(main, "section", "topic"):
         for block in section:
-            if block.tag != X + "h2" and "section-sources" not in block.get("class", ""):
+            if block.tag != X + "h2" and not {"section-sources", "key-points"} & set(block.get("class", "").split()):
                 assert block.get("data-statements"), text_of(block)
 
 
@@ -260,3 +262,69 @@ def test_pdf_is_tagged_with_language_a4_and_readable_size():
     assert "Where this information comes from" in flat
     body = sorted(sizes)[len(sizes) // 2]  # the median run of text: body copy
     assert body >= 12, sizes
+
+
+# --------------------------------------------------------------------------- key points, care team, icon array
+
+
+def test_each_section_opens_with_its_key_points_traced_to_its_statements():
+    g, v, html, root = build(EXPLAINER)
+    topics = {s.get("id"): s for s in by_class(next(root.iter(X + "main")), "section", "topic")}
+    for section in g.meta.patient.sections:
+        boxes = by_class(topics[section.id], "div", "key-points") if section.id in topics else []
+        if not section.key_points:
+            assert not boxes
+            continue
+        assert len(boxes) == 1 and list(topics[section.id]).index(boxes[0]) == 1  # right under the heading
+        items = list(boxes[0].iter(X + "li"))
+        assert [text_of(li) for li in items] == [k.text for k in section.key_points]
+        assert [li.get("data-statements").split() for li in items] == [k.statements for k in section.key_points]
+    assert sum(1 for s in g.meta.patient.sections if s.key_points) == 2
+
+
+def test_care_team_contacts_with_lines_to_write_in():
+    g, v, html, root = build(EXPLAINER)
+    block = next(e for e in root.iter(X + "section") if e.get("id") == "care-team")
+    contacts = by_class(block, "div", "contact")
+    assert [text_of(next(c.iter(X + "dt"))) for c in contacts] == ["Your specialist nurse", "Evenings, nights and weekends"]
+    assert "Phone: 0100 000 0000" in text_of(contacts[0]) and "Monday to Friday, 9 am to 5 pm" in text_of(contacts[0])
+    assert not by_class(contacts[0], "dd", "write-in")
+    assert len(by_class(contacts[1], "dd", "write-in")) == 2  # name and phone, blank lines
+    assert "write in the names and numbers" in text_of(block)
+    assert any(a.get("href") == "#care-team" for a in next(root.iter(X + "nav")).iter(X + "a"))
+
+
+def test_without_a_care_team_the_leaflet_prints_a_placeholder_that_check_refuses_strictly(explainer):
+    from generator.check.run import CheckContext, finalize, run_rules
+
+    text = (explainer / "guideline.yaml").read_text(encoding="utf-8")
+    start = text.index("  care_team:\n")
+    end = text.index("  sections:\n")
+    (explainer / "guideline.yaml").write_text(text[:start] + text[end:], encoding="utf-8")
+    g = load_guideline(explainer).guideline
+    html = patient.render(patient.view(g), {}).decode()
+    block = next(e for e in tinyhtml5.parse(html).iter(X + "section") if e.get("id") == "care-team")
+    assert "To be completed" in text_of(block) and not by_class(block, "div", "contact")
+    strict = finalize(run_rules(g, CheckContext(strict=True)), strict=True)
+    [diag] = [d for d in strict if d.code == "care-team-placeholder"]
+    assert diag.is_error and diag.location.path.endswith("guideline.yaml") and diag.location.line
+
+
+def test_icon_array_pictures_the_number_the_text_states_with_alt_text():
+    folder = next(p for p in REAL if p.name == "oligoprogression-egfr-nsclc")
+    g, v, html, root = build(folder)
+    [figure] = list(root.iter(X + "figure"))
+    para = next(e for e in root.iter() if e.get("data-statements") and figure in list(e.iter(X + "figure")))
+    statement = g.statements_by_id[para.get("data-statements").split()[0]]
+    stated = " ".join(statement.patient.text.split())
+    svgs = list(figure.iter("{http://www.w3.org/2000/svg}svg"))
+    assert len(svgs) == len(statement.patient.icon_array.groups) == 2
+    for svg, group in zip(svgs, statement.patient.icon_array.groups):
+        assert svg.get("role") == "img"
+        alt = svg.get("aria-label")
+        assert alt.startswith(f"{group.label}: {group.count} in 100 ") and f"{group.count} in 100" in stated
+        icons = list(svg.iter("{http://www.w3.org/2000/svg}g"))
+        assert len(icons) == 100
+        assert sum(1 for i in icons if i.get("fill") == "#0a4f9e") == group.count
+    caption = next(figure.iter(X + "figcaption"))
+    assert "100 people" in text_of(caption) and "one study" in text_of(caption)

@@ -117,9 +117,21 @@ class Section(ContentModel):
     intro: Text | None = None
 
 
+class KeyPoint(ContentModel):
+    text: Text = Field(description="One short plain sentence summing up what the section's patient text says.")
+    statements: list[Slug] = Field(
+        min_length=1,
+        description="The statements whose patient text (in this section) the point sums up; its numbers must appear there.",
+    )
+
+
 class PatientSection(ContentModel):
     id: Slug
     title: Text
+    key_points: list[KeyPoint] = Field(
+        default_factory=list,
+        description="The section's key points, printed in a box at its start (as published patient guides do).",
+    )
 
 
 class GlossaryEntry(ContentModel):
@@ -133,8 +145,27 @@ class PatientQuestion(ContentModel):
     statements: list[Slug] = Field(min_length=1)
 
 
+class CareTeamContact(ContentModel):
+    role: Text = Field(description="Who to contact, in plain words, e.g. 'Your lung cancer nurse' or 'Evenings, nights and weekends'.")
+    name: Text | None = None
+    phone: Text | None = None
+    email: Text | None = None
+    hours: Text | None = Field(default=None, description="When to call, e.g. 'Monday to Friday, 9 am to 5 pm'.")
+    write_in: bool = Field(
+        default=False,
+        description="True: the leaflet prints blank lines for the name and number, filled in by hand for each patient.",
+    )
+
+
 class PatientSettings(ContentModel):
     title: Text
+    care_team: list[CareTeamContact] | None = Field(
+        default=None,
+        description=(
+            "The 'Your care team' contact block. Until the committee fills it in, the leaflet prints a placeholder "
+            "and check warns (care-team-placeholder), so --strict and `make pdf` refuse it."
+        ),
+    )
     reading_grade_max: float = Field(default=8.0, gt=0, le=20)
     long_sentence_words: int = Field(default=25, ge=5, le=200)
     sections: list[PatientSection] = Field(min_length=1)
@@ -199,10 +230,27 @@ class StudySummary(ContentModel):
     result: Text
 
 
+class IconGroup(ContentModel):
+    label: Text = Field(description="The group of people, e.g. 'People who had the radiation'.")
+    count: int = Field(ge=0, le=1000, description="How many of `of` people had the outcome; the patient text must state it.")
+
+
+class IconArray(ContentModel):
+    """An icon array for a natural frequency the patient text states ("29 in 100 people ...")."""
+
+    outcome: Text = Field(description="What the filled icons mean, in plain words, e.g. 'had side effects that were more than mild'.")
+    of: int = Field(ge=10, le=100, description="The size of each group (10 or 100 icons); the patient text must state it.")
+    groups: list[IconGroup] = Field(min_length=1, max_length=3)
+
+
 class PatientText(ContentModel):
     section: Slug = Field(description="The id of a patient section declared under patient.sections in guideline.yaml.")
     text: Text
     also_based_on: list[Slug] = Field(default_factory=list, description="Other statement ids this patient text rests on.")
+    icon_array: IconArray | None = Field(
+        default=None,
+        description="A picture of a number the text states: one row of icons per group, `count` of `of` filled.",
+    )
 
 
 # A number as written in YAML (5, 2.5) or as text ("0.20", "2-3" is two numbers: list them separately).

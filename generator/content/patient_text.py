@@ -36,6 +36,9 @@ def prose_blocks(g: Guideline) -> Iterator[PatientBlock]:
     with_text.sort(key=lambda s: order.get(s.patient.section, len(order)))  # stable: statement order within a section
     for s in with_text:
         yield PatientBlock(s.patient, "text", s.patient.text, f"patient text of {s.id!r}", True)
+    for section in patient.sections:
+        for i, point in enumerate(section.key_points, 1):
+            yield PatientBlock(point, "text", point.text, f"key point {i} of patient section {section.id!r}", False)
     for i, q in enumerate(patient.questions, 1):
         yield PatientBlock(q, "text", q.text, f"question {i}", False)
     for entry in patient.glossary:
@@ -75,6 +78,16 @@ def all_blocks(g: Guideline) -> Iterator[PatientBlock]:
     yield PatientBlock(patient, "title", patient.title, "patient title", False)
     for section in patient.sections:
         yield PatientBlock(section, "title", section.title, f"patient section title {section.id!r}", False)
+    for s in g.statements:
+        figure = s.patient.icon_array if s.patient is not None else None
+        if figure is not None:
+            yield PatientBlock(figure, "outcome", figure.outcome, f"icon array of {s.id!r}", False)
+            for group in figure.groups:
+                yield PatientBlock(group, "label", group.label, f"icon array of {s.id!r}", False)
+    for contact in patient.care_team or ():
+        for name in ("role", "hours"):
+            if getattr(contact, name):
+                yield PatientBlock(contact, name, getattr(contact, name), f"care team contact {contact.role!r}", False)
     yield from prose_blocks(g)
 
 

@@ -56,6 +56,26 @@ def _source(ref: Reference, number: int) -> dict:
     }
 
 
+def _icon_array(figure) -> dict | None:
+    if figure is None:
+        return None
+    groups = [
+        {"label": g.label, "count": g.count, "alt": f"{g.label}: {g.count} in {figure.of} {figure.outcome}."}
+        for g in figure.groups
+    ]
+    return {"outcome": figure.outcome, "of": figure.of, "groups": groups}
+
+
+def _care_team(contacts) -> list[dict] | None:
+    """The contacts, or None: the leaflet then prints a placeholder (and check warns: care-team-placeholder)."""
+    if contacts is None:
+        return None
+    return [
+        {"role": c.role, "name": c.name, "phone": c.phone, "email": c.email, "hours": c.hours, "write_in": c.write_in}
+        for c in contacts
+    ]
+
+
 def _patient_statements(g: Guideline) -> list[tuple[str, list]]:
     """(patient section id, statements with patient text in it, in statement order), in section order."""
     sections = g.meta.patient.sections
@@ -94,17 +114,20 @@ def view(g: Guideline) -> dict | None:
     sections = []
     titles = {sec.id: sec.title for sec in patient.sections}
     changed = advice_change_notices(g)  # "This advice changed in version X: ..." since the last release
+    key_points = {sec.id: [{"text": k.text, "statements": list(k.statements)} for k in sec.key_points] for sec in patient.sections}
     for section_id, members in _patient_statements(g):
         paragraphs = []
         for s in members:
             based_on = list(dict.fromkeys([s.id, *s.patient.also_based_on]))
             paragraphs.append(
                 {
+                    "id": s.id,
                     "statements": based_on,
                     "text": s.patient.text,
                     "strength": strength_wording(s),
                     "sources": cite(based_on),
                     "changed": changed.get(s.id),
+                    "icon_array": _icon_array(s.patient.icon_array),
                 }
             )
         if paragraphs:
@@ -113,6 +136,7 @@ def view(g: Guideline) -> dict | None:
                     "id": section_id,
                     "title": titles[section_id],
                     "paragraphs": paragraphs,
+                    "key_points": key_points[section_id],
                     "sources": sorted({n for p in paragraphs for n in p["sources"]}),
                 }
             )
@@ -137,6 +161,7 @@ def view(g: Guideline) -> dict | None:
         "questions": questions,
         "question_sources": question_sources,
         "glossary": glossary,
+        "care_team": _care_team(patient.care_team),
         "sources": sources,
     }
 
