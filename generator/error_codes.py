@@ -97,6 +97,7 @@ CODES: dict[str, tuple[str, str]] = {
     "bidi-control": ("an invisible bidirectional control character (can make text read differently)", "delete the character"),
     "invisible-character": ("an invisible control or zero-width character", "delete the character"),
     "long-word": ("a word over 60 characters that cannot be laid out on a page", "break it up, or make it a link"),
+    "spelling-variant": ("a word is spelled the other way than the guideline's locale asks (\"tumor\" in an en-GB guideline, \"tumour\" in en-US), or a plain `en` guideline mixes both (warning)", "write it the way the message says, or set `language` to the locale you mean"),
     "placeholder": ("a TODO: placeholder from `guideline new` remains (warning; error with --strict)", "replace it with real content"),
     # patient explainer: readability and glossary (see docs/patient-explainer.md)
     "reading-grade": ("a patient text block, or the whole explainer, reads above patient.reading_grade_max (Flesch-Kincaid grade); in a translation, fails its language's gate (Spanish: Fernández-Huerta reading ease; a language without a validated formula: a sentence longer than patient.long_sentence_words), which the message names", "use shorter sentences and everyday words; explain a needed technical term in the glossary"),

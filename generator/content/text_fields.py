@@ -48,7 +48,10 @@ IDENTIFIER_FIELDS = {
     (m.Reference, "PMCID"),
     (m.Reference, "ISSN"),
 }
-PATIENT_MODELS = (m.PatientSettings, m.PatientSection, m.GlossaryEntry, m.PatientQuestion, m.PatientText)
+PATIENT_MODELS = (
+    m.PatientSettings, m.PatientSection, m.GlossaryEntry, m.PatientQuestion, m.PatientText,
+    m.KeyPoint, m.CareTeamContact, m.IconArray, m.IconGroup,
+)
 SHARED_MODELS = (m.AlgorithmNode, m.Branch, m.AlgorithmFile, m.Feature, m.FeatureValue)  # the flowchart: both audiences
 
 

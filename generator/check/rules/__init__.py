@@ -20,6 +20,7 @@ from generator.check.rules import (
     readability,
     sections,
     signoff,
+    spelling,
     text_safety,
     translations,
     vignettes,
@@ -42,6 +43,7 @@ ALL_RULES = [
     readability.check,
     glossary.check,
     patient.check,
+    spelling.check,
     signoff.check,
     translations.check,
 ]
