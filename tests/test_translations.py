@@ -45,8 +45,8 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("translate", "update", "es", str(minimal))
     assert result.exit_code == 0, result.output
     po = minimal / "translations" / "es.po"
-    assert "created; 14 new" in result.output  # 8 fields of the guideline, 6 strings of the template and grading system
-    assert msgfmt_check(po) == "0 translated messages, 14 untranslated messages."
+    assert "created; 16 new" in result.output  # 10 fields of the guideline, 6 strings of the template and grading system
+    assert msgfmt_check(po) == "0 translated messages, 16 untranslated messages."
     contexts = [m.context for m in catalog(po) if m.id and m.context != "template"]
     assert contexts == [
         "patient:title",
@@ -55,6 +55,8 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
         "statement:def-oligoprogression:patient.text",
         "statement:rec-local-therapy:patient.text",
         "question:1:text",
+        "care-team:1:role",
+        "care-team:1:hours",
         "glossary:oligoprogression:term",
         "glossary:oligoprogression:definition",
     ]
@@ -70,7 +72,7 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("check", "--format", "json", str(minimal))
     found = json.loads(result.stdout)
     assert result.exit_code == 0
-    assert sum(d["code"] == "translation-missing" for d in found) == 14
+    assert sum(d["code"] == "translation-missing" for d in found) == 16
     assert all(d["path"].endswith("translations/es.po") and d["line"] > 1 for d in found if d["code"] == "translation-missing")
 
 

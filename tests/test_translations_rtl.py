@@ -64,7 +64,9 @@ def test_the_pdf_sets_hebrew_text_from_right_to_left(built):
     assert title_lines, lines[:12]
     assert " ".join(title_lines) == TITLE or TITLE.startswith(" ".join(title_lines))
     assert len(title_lines[0].split()) >= 3  # a whole line of words in reading order, not a word reversed
-    body = " ".join(lines)
+    with pdfplumber.open(built / "patient-explainer.he.pdf") as pdf:
+        pages = len(pdf.pages)
+    body = " ".join(line for page in range(pages) for line in lines_right_to_left(built / "patient-explainer.he.pdf", page))
     assert "הצוות שלכם עשוי להציע לטפל בכל נקודה שגדלה" in body
     with pdfplumber.open(built / "patient-explainer.he.pdf") as pdf:
         words = pdf.pages[0].extract_words()

@@ -10,6 +10,9 @@ stable key (the PO file's `msgctxt`):
 | `statement:<id>:patient.text` | a statement's patient text (Markdown) |
 | `question:<n>:text` | the n-th question to ask the care team (counted from 1) |
 | `glossary:<term>:term`, `glossary:<term>:definition` | a glossary entry (its English term as key) |
+| `patient-section:<id>:key-point:<n>` | the n-th key point of a patient section (counted from 1) |
+| `statement:<id>:icon-array:outcome`, `statement:<id>:icon-array:group:<n>:label` | a paragraph's icon array |
+| `care-team:<n>:role`, `care-team:<n>:hours` | the n-th care team contact's role and hours |
 | `reference:<id>:caution` | the published warning about a reference the explainer cites (its `patient_caution`, else its `caution`) |
 | `template` (msgid: the English string) | the template's own words (headings, notices), marked in templates/patient/ with Jinja's i18n extension, and the grading system's plain sentence for each strength the explainer shows ("How strong this advice is") |
 
@@ -99,11 +102,22 @@ def source_entries(g: Guideline) -> list[SourceEntry]:
     order = {sec.id: i for i, sec in enumerate(patient.sections)}
     for sec in patient.sections:
         out.append(SourceEntry(f"patient-section:{sec.id}:title", sec.title, sec, "title", f"the title of patient section {sec.id!r}"))
+        for n, point in enumerate(sec.key_points, 1):
+            out.append(SourceEntry(f"patient-section:{sec.id}:key-point:{n}", point.text, point, "text", f"key point {n} of patient section {sec.id!r}"))
     with_text = sorted((s for s in g.statements if s.patient is not None), key=lambda s: order.get(s.patient.section, len(order)))
     for s in with_text:
         out.append(SourceEntry(f"statement:{s.id}:patient.text", s.patient.text, s.patient, "text", f"the patient text of statement {s.id!r}", True))
+        figure = s.patient.icon_array
+        if figure is not None:
+            out.append(SourceEntry(f"statement:{s.id}:icon-array:outcome", figure.outcome, figure, "outcome", f"the icon array of statement {s.id!r} (the people who ...)"))
+            for n, group in enumerate(figure.groups, 1):
+                out.append(SourceEntry(f"statement:{s.id}:icon-array:group:{n}:label", group.label, group, "label", f"group {n} of the icon array of statement {s.id!r}"))
     for i, q in enumerate(patient.questions, 1):
         out.append(SourceEntry(f"question:{i}:text", q.text, q, "text", f"question {i} to ask the care team"))
+    for i, contact in enumerate(patient.care_team or (), 1):
+        out.append(SourceEntry(f"care-team:{i}:role", contact.role, contact, "role", f"the role of care team contact {i}"))
+        if contact.hours:
+            out.append(SourceEntry(f"care-team:{i}:hours", contact.hours, contact, "hours", f"the hours of care team contact {i}"))
     for entry in patient.glossary:
         out.append(SourceEntry(f"glossary:{entry.term}:term", entry.term, entry, "term", f"the glossary term {entry.term!r}"))
         out.append(SourceEntry(f"glossary:{entry.term}:definition", entry.definition, entry, "definition", f"the glossary definition of {entry.term!r}"))

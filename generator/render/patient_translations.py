@@ -84,8 +84,27 @@ def translated_guideline(g: Guideline, t: Translation) -> tuple[Guideline, list[
     new_patient = p.model_copy(
         update={
             "title": tr("patient:title", p.title),
-            "sections": [s.model_copy(update={"title": tr(f"patient-section:{s.id}:title", s.title)}) for s in p.sections],
+            "sections": [
+                s.model_copy(
+                    update={
+                        "title": tr(f"patient-section:{s.id}:title", s.title),
+                        "key_points": [
+                            k.model_copy(update={"text": tr(f"patient-section:{s.id}:key-point:{n}", k.text)})
+                            for n, k in enumerate(s.key_points, 1)
+                        ],
+                    }
+                )
+                for s in p.sections
+            ],
             "questions": [q.model_copy(update={"text": tr(f"question:{i}:text", q.text)}) for i, q in enumerate(p.questions, 1)],
+            "care_team": None
+            if p.care_team is None
+            else [
+                c.model_copy(
+                    update={"role": tr(f"care-team:{i}:role", c.role), "hours": tr(f"care-team:{i}:hours", c.hours) if c.hours else c.hours}
+                )
+                for i, c in enumerate(p.care_team, 1)
+            ],
             "glossary": [
                 e.model_copy(
                     update={
@@ -97,8 +116,20 @@ def translated_guideline(g: Guideline, t: Translation) -> tuple[Guideline, list[
             ],
         }
     )
+    def icon_array(sid: str, figure):
+        if figure is None:
+            return None
+        groups = [grp.model_copy(update={"label": tr(f"statement:{sid}:icon-array:group:{n}:label", grp.label)}) for n, grp in enumerate(figure.groups, 1)]
+        return figure.model_copy(update={"outcome": tr(f"statement:{sid}:icon-array:outcome", figure.outcome), "groups": groups})
+
     statements = [
-        s.model_copy(update={"patient": s.patient.model_copy(update={"text": tr(f"statement:{s.id}:patient.text", s.patient.text)})})
+        s.model_copy(
+            update={
+                "patient": s.patient.model_copy(
+                    update={"text": tr(f"statement:{s.id}:patient.text", s.patient.text), "icon_array": icon_array(s.id, s.patient.icon_array)}
+                )
+            }
+        )
         if s.patient is not None
         else s
         for s in g.statements
