@@ -328,3 +328,27 @@ def test_icon_array_pictures_the_number_the_text_states_with_alt_text():
         assert sum(1 for i in icons if i.get("fill") == "#0a4f9e") == group.count
     caption = next(figure.iter(X + "figcaption"))
     assert "100 people" in text_of(caption) and "one study" in text_of(caption)
+
+
+@pytest.mark.slow
+def test_pdf_document_information_dates_and_artifacts():
+    """Item 5 for the leaflet: Title, Author, Subject, Keywords and dates from the guideline; the
+    running header (Draft) and page footer are pagination artifacts; every marked-content id is
+    reached from the structure tree."""
+    from pypdf import PdfReader
+
+    from tests.render_kit import marked_content_reachability
+
+    g, v, html, root = build(FIXTURES / "minimal")  # a draft: "Draft" at the top of every page
+    pdf = patient_pdf.render(patient_pdf.view(g), {"patient-explainer-html": html.encode()})
+    reader = PdfReader(io.BytesIO(pdf))
+    info = reader.metadata
+    assert info["/Title"] == g.meta.patient.title
+    assert info["/Author"].startswith("Guideline committee: ")
+    assert info["/Subject"] == f"Information for patients and families: {g.meta.patient.title}"
+    assert info["/Keywords"].startswith("patient information")
+    newest = max(e.date for e in g.meta.changelog).strftime("%Y%m%d")
+    assert info["/CreationDate"].startswith(f"D:{newest}") and info["/ModDate"].startswith(f"D:{newest}")
+    ids, found, artifacts = marked_content_reachability(pdf)
+    assert ids > 20 and found == ids
+    assert artifacts >= 2 * len(reader.pages)  # the draft mark and the page number on every page

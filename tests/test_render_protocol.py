@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.render_kit import marked_content_reachability
+
 from generator.render import citations
 from generator.render.environment import css_string
 from generator.render.typography import dashes
@@ -457,50 +459,6 @@ def test_protocol_html_passes_axe_wcag21_aa(minimal, tmp_path):
 
 
 # --------------------------------------------------------------------------- PDF internals
-
-
-def marked_content_reachability(pdf: bytes) -> tuple[int, int, int]:
-    """(marked-content ids in the page streams, how many the structure tree reaches, artifact sequences)."""
-    from pypdf.generic import ArrayObject, ContentStream, DictionaryObject, IndirectObject
-
-    reader = PdfReader(io.BytesIO(pdf))
-    reached: set[tuple[int, int]] = set()
-    seen: set[int] = set()
-    stack = [reader.trailer["/Root"]["/StructTreeRoot"]]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, IndirectObject):
-            if item.idnum in seen:
-                continue
-            seen.add(item.idnum)
-            item = item.get_object()
-        if isinstance(item, ArrayObject):
-            stack.extend(item)
-            continue
-        if not isinstance(item, DictionaryObject) or "/K" not in item:
-            continue
-        page = item.get("/Pg")
-        kids = item["/K"] if isinstance(item["/K"], ArrayObject) else [item["/K"]]
-        for kid in kids:
-            if isinstance(kid, int):
-                reached.add((page.idnum, int(kid)))
-                continue
-            obj = kid.get_object()
-            if obj.get("/Type") == "/MCR":
-                reached.add((obj.get("/Pg", page).idnum, int(obj["/MCID"])))
-            elif obj.get("/Type") != "/OBJR":
-                stack.append(kid)
-    ids, found, artifacts = 0, 0, 0
-    for page in reader.pages:
-        for operands, operator in ContentStream(page.get_contents(), reader).operations:
-            if operator not in (b"BDC", b"BMC"):
-                continue
-            if operands[0] == "/Artifact":
-                artifacts += 1
-            elif operator == b"BDC" and isinstance(operands[1], DictionaryObject) and "/MCID" in operands[1]:
-                ids += 1
-                found += (page.indirect_reference.idnum, int(operands[1]["/MCID"])) in reached
-    return ids, found, artifacts
 
 
 def test_every_marked_content_id_is_reached_from_the_structure_tree(minimal):

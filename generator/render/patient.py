@@ -18,7 +18,7 @@ from generator.history.changes import advice_change_notices
 from generator.content.loader import Guideline
 from generator.content.models import Reference
 from generator.content.patient_text import used_glossary
-from generator.render import citations
+from generator.render import citations, pdf_info
 from generator.render.environment import render_template
 
 TEMPLATE = "patient/explainer.html"
@@ -59,10 +59,8 @@ def _source(ref: Reference, number: int) -> dict:
 def _icon_array(figure) -> dict | None:
     if figure is None:
         return None
-    groups = [
-        {"label": g.label, "count": g.count, "alt": f"{g.label}: {g.count} in {figure.of} {figure.outcome}."}
-        for g in figure.groups
-    ]
+    # the picture's alt text ("<label>: 29 in 100 <outcome>.") is worded in the template
+    groups = [{"label": g.label, "count": g.count} for g in figure.groups]
     return {"outcome": figure.outcome, "of": figure.of, "groups": groups}
 
 
@@ -147,6 +145,12 @@ def view(g: Guideline) -> dict | None:
         key=lambda e: e["term"].casefold(),
     )
     sources = [_source(refs[key], n) for key, n in sorted(numbers.items(), key=lambda item: item[1])]
+    pdf = {  # the PDF's document information, in the leaflet's own terms
+        "author": pdf_info.author(g),
+        "subject": f"Information for patients and families: {patient.title}",
+        "keywords": ", ".join(["patient information", *(e["term"] for e in glossary)]),
+        "date": pdf_info.date(g),
+    }
     return {
         "id": meta.id,
         "language": meta.language,
@@ -163,6 +167,7 @@ def view(g: Guideline) -> dict | None:
         "glossary": glossary,
         "care_team": _care_team(patient.care_team),
         "sources": sources,
+        "pdf": pdf,
     }
 
 

@@ -15,7 +15,7 @@ from generator.content.grading import SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.models import Statement
 from generator.content.pathway import Pathway
-from generator.render import citations, flowchart
+from generator.render import citations, flowchart, pdf_info
 from generator.render.environment import render_template
 from generator.render.numbering import number_key, ordered_statements, statement_numbers
 from generator.render.typography import plain_text
@@ -187,18 +187,12 @@ def _evidence_rows(ordered: list[Statement], numbers: dict[str, str], ref_number
 def _pdf_metadata(g: Guideline) -> dict:
     """What the PDF's document information says: author, subject, keywords and date."""
     meta = g.meta
-    names = [a.name for a in meta.authors if a.name and a.responsibility == "author"]
-    names = names or [a.name for a in meta.authors if a.name]
-    organisations = list(dict.fromkeys(a.organisation for a in meta.authors if a.organisation))
-    author = ", ".join(names or organisations) or "Guideline committee: " + ", ".join(a.role for a in meta.authors)
-    dated = [e.date for e in meta.changelog if e.date is not None]
-    date = max(dated) if dated else meta.dates.effective  # the guideline's last change, else its effective date
     keywords = list(dict.fromkeys([*meta.keywords, *meta.codes.icd10, *meta.codes.icd11, "clinical guideline"]))
     return {
-        "author": author,
+        "author": pdf_info.author(g),
         "subject": plain_text(meta.summary) if meta.summary else plain_text(meta.scope.population),
         "keywords": ", ".join(keywords),
-        "date": _date(date),
+        "date": pdf_info.date(g),
     }
 
 
