@@ -67,7 +67,8 @@ bench:
 fresh-check:
 	@scripts/fresh-check
 
-## images: the README's pictures (docs/images/) from the built documents, so they never go stale
+## images: the README's pictures (docs/images/) from the built documents, so they never go stale:
+## the protocol's first and algorithm pages, the leaflet's first page with a Key points box
 IMAGE_GUIDELINE ?= oligoprogression-egfr-nsclc
 IMAGE_DPI       ?= 60
 images: pdf
@@ -79,6 +80,14 @@ images: pdf
 	  if pdftotext -f $$p -l $$p $$pdf - | grep -q '^Figure 1[a-z]*\.'; then \
 	    echo "pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/protocol-algorithm-page"; \
 	    pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/protocol-algorithm-page; break; \
+	  fi; \
+	done
+	@pdf=$(OUT)/$(IMAGE_GUIDELINE)/patient-explainer.pdf; \
+	pages=$$(pdfinfo $$pdf | awk '/^Pages:/ {print $$2}'); \
+	for p in $$(seq 1 $$pages); do \
+	  if pdftotext -f $$p -l $$p $$pdf - | grep -q '^Key points'; then \
+	    echo "pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/patient-explainer-page"; \
+	    pdftoppm -png -r $(IMAGE_DPI) -f $$p -l $$p -singlefile $$pdf docs/images/patient-explainer-page; break; \
 	  fi; \
 	done
 
