@@ -352,3 +352,24 @@ def test_pdf_document_information_dates_and_artifacts():
     ids, found, artifacts = marked_content_reachability(pdf)
     assert ids > 20 and found == ids
     assert artifacts >= 2 * len(reader.pages)  # the draft mark and the page number on every page
+
+
+@pytest.mark.parametrize("folder", [EXPLAINER, *REAL], ids=lambda p: p.name)
+def test_the_rendered_leaflet_and_protocol_give_each_work_one_number(folder):
+    """Read from both pages: every work the leaflet lists carries the number the protocol's reference
+    list gives the same DOI."""
+    from tests.render_kit import render_all
+
+    g, v, html, root = build(folder)
+    protocol = render_all(g, pdf=False).html.decode("utf-8")
+
+    def numbers(page: str, prefix: str) -> dict[str, int]:
+        out = {}
+        for number, block in re.findall(rf'<li id="{prefix}-(\d+)"[^>]*>(.*?)</li>', page, flags=re.S):
+            dois = re.findall(r'href="(https://doi\.org/[^"]+)"', block)
+            assert dois, block[:200]
+            out[dois[0]] = int(number)
+        return out
+
+    leaflet, clinician = numbers(html, "source"), numbers(protocol, "ref")
+    assert leaflet and all(clinician[url] == n for url, n in leaflet.items())
