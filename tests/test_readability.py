@@ -123,7 +123,7 @@ def test_grade_error_names_block_grade_and_limit(minimal):
     assert "glossary definition of 'oligoprogression' reads at Flesch-Kincaid grade" in diags[0].message
     grade = float(diags[0].message.split("grade ")[1].split(",")[0])
     assert grade > 8
-    assert diags[0].location.line == 52
+    assert diags[0].location.line == 56
 
 
 def test_reading_grade_max_is_the_guidelines_setting(minimal):

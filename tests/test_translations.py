@@ -89,7 +89,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
 
     result = cli("translate", "update", "es", str(translated))
     assert result.exit_code == 0, result.output
-    assert "0 new, 1 changed (marked fuzzy), 13 unchanged, 0 obsolete" in result.output
+    assert "0 new, 1 changed (marked fuzzy), 14 unchanged, 0 obsolete" in result.output
     msgfmt_check(po)
     changed = entry(po, "statement:rec-local-therapy:patient.text")
     assert changed.fuzzy
@@ -102,7 +102,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
     status = cli("translate", "status", "--format", "json", str(translated))
     assert status.exit_code == 1  # not complete and current
     (lang,) = json.loads(status.stdout)[0]["languages"]
-    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (13, 1, 0)
+    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (14, 1, 0)
     assert lang["fuzzy_entries"] == ["statement:rec-local-therapy:patient.text"]
 
     result = cli("check", "--format", "json", str(translated))
@@ -154,9 +154,9 @@ def test_status_text_names_each_language_its_counts_its_review_state_and_its_rea
     result = cli("translate", "status", str(translated))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "translated (source language en, 14 fields)"
-    assert "  es: 14 translated, 0 fuzzy, 0 missing of 14; draft, not reviewed; complete" in lines
-    assert "  he: 1 translated, 0 fuzzy, 13 missing of 14; draft, not reviewed; incomplete" in lines
+    assert lines[0] == "translated (source language en, 15 fields)"
+    assert "  es: 15 translated, 0 fuzzy, 0 missing of 15; draft, not reviewed; complete" in lines
+    assert "  he: 1 translated, 0 fuzzy, 14 missing of 15; draft, not reviewed; incomplete" in lines
     assert any("Fernández-Huerta reading ease at least 60" in line for line in lines)
     assert any("no validated readability formula for he: every sentence at most 25 words" in line for line in lines)
 
