@@ -29,11 +29,13 @@ def main() -> None:
 def check(paths, fmt: str, strict: bool, today: str | None) -> None:
     """Validate guidelines: schema, citations, DOIs, grading, algorithm, codes, dates, text safety."""
     from generator.check.run import CheckContext
-    from generator.build.check_cache import check_folders_cached  # reuses results for unchanged files (.cache/)
+    from generator.build.check_cache import CheckCache
+    from generator.build.checked import load_and_check
 
     folders = folders_from(paths)
     ctx = CheckContext(today=today_from(today), strict=strict)
-    n_guidelines, diagnostics = check_folders_cached(folders, ctx)
+    diagnostics = load_and_check(folders, ctx, CheckCache.default()).diagnostics  # unchanged folders: from the cache
+    n_guidelines = len(folders)
     output = format_diagnostics(diagnostics, fmt)
     if output:
         click.echo(output)

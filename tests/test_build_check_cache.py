@@ -8,14 +8,19 @@ import shutil
 import pytest
 
 from generator.build import check_cache
-from generator.check.run import CheckContext, check_folders
-from generator.build.check_cache import CheckCache, check_folders_cached
+from generator.build.check_cache import CheckCache
+from generator.build.checked import load_and_check
+from generator.check.run import CheckContext
 from tests.build_helpers import CTX, edit, make_library
 from tests.casekit import all_cases
 
 
 def _cold(folders, ctx=CTX):
-    return check_folders(folders, ctx)[1]
+    return load_and_check(folders, ctx).diagnostics
+
+
+def check_folders_cached(folders, ctx, cache):
+    return load_and_check(folders, ctx, cache).diagnostics
 
 
 def test_warm_check_equals_cold_check_for_every_case(tmp_path, monkeypatch):
@@ -24,8 +29,8 @@ def test_warm_check_equals_cold_check_for_every_case(tmp_path, monkeypatch):
     for case in all_cases():
         folder = case.materialize(tmp_path / "content")
         ctx = CheckContext(today=CTX.today, strict="--strict" in case.args)
-        cold = check_folders_cached([folder], ctx, cache)[1]  # fills the cache
-        warm = check_folders_cached([folder], ctx, cache)[1]
+        cold = check_folders_cached([folder], ctx, cache)  # fills the cache
+        warm = check_folders_cached([folder], ctx, cache)
         assert warm == cold and cold, case.name
         shutil.rmtree(folder)
 
@@ -35,18 +40,18 @@ def test_warm_check_does_not_load_the_yaml(tmp_path, monkeypatch):
     cache = CheckCache(tmp_path / "cache")
     check_folders_cached([folder], CTX, cache)
     monkeypatch.setattr("generator.content.loader.load_guideline", lambda *a, **k: pytest.fail("loaded again"))
-    assert check_folders_cached([folder], CTX, cache) == (1, [])
+    assert check_folders_cached([folder], CTX, cache) == []
 
 
 def test_an_edit_is_seen(tmp_path):
     (folder,) = make_library(tmp_path, 1)
     cache = CheckCache(tmp_path / "cache")
-    assert check_folders_cached([folder], CTX, cache)[1] == []
+    assert check_folders_cached([folder], CTX, cache) == []
     edit(folder / "statements.yaml", "citations: [yu2013]", "citations: [yu2031]")
-    diags = check_folders_cached([folder], CTX, cache)[1]
+    diags = check_folders_cached([folder], CTX, cache)
     assert [d.code for d in diags] == ["unknown-reference"]
     (folder / "statments.yaml").write_text("# a stray file\n")  # new files count too
-    assert "unknown-file" in [d.code for d in check_folders_cached([folder], CTX, cache)[1]]
+    assert "unknown-file" in [d.code for d in check_folders_cached([folder], CTX, cache)]
 
 
 def test_today_and_strict_are_part_of_the_key(tmp_path):
@@ -54,11 +59,11 @@ def test_today_and_strict_are_part_of_the_key(tmp_path):
 
     (folder,) = make_library(tmp_path, 1)
     cache = CheckCache(tmp_path / "cache")
-    assert check_folders_cached([folder], CTX, cache)[1] == []
+    assert check_folders_cached([folder], CTX, cache) == []
     later = CheckContext(today=dt.date(2029, 1, 1))
-    assert check_folders_cached([folder], later, cache)[1] == _cold([folder], later) != []
+    assert check_folders_cached([folder], later, cache) == _cold([folder], later) != []
     strict = CheckContext(today=CTX.today, strict=True)
-    assert check_folders_cached([folder], strict, cache)[1] == _cold([folder], strict)
+    assert check_folders_cached([folder], strict, cache) == _cold([folder], strict)
 
 
 def test_a_new_generator_invalidates_the_cache(tmp_path, monkeypatch):
@@ -84,9 +89,9 @@ def test_a_corrupt_or_missing_cache_is_ignored(tmp_path):
     for entry in (tmp_path / "cache").rglob("*.json"):
         entry.write_text("{not json")
     edit(folder / "statements.yaml", "citations: [yu2013]", "citations: [yu2031]")
-    assert [d.code for d in check_folders_cached([folder], CTX, cache)[1]] == ["unknown-reference"]
+    assert [d.code for d in check_folders_cached([folder], CTX, cache)] == ["unknown-reference"]
     shutil.rmtree(tmp_path / "cache")
-    assert [d.code for d in check_folders_cached([folder], CTX, cache)[1]] == ["unknown-reference"]
+    assert [d.code for d in check_folders_cached([folder], CTX, cache)] == ["unknown-reference"]
     json.loads(next((tmp_path / "cache").rglob("*.json")).read_text())  # rewritten, valid
 
 

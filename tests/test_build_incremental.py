@@ -12,7 +12,8 @@ from generator.build import engine as builder
 from generator.build.atomic import temp_name
 from generator.render.documents import DocumentSpec
 from tests.build_fakes import DOCUMENTS as FAKES
-from tests.build_helpers import edit, make_library, run_build, snapshot, stat_snapshot, statuses
+from generator.build.check_cache import CheckCache
+from tests.build_helpers import CTX, edit, make_library, run_build, snapshot, stat_snapshot, statuses
 
 ALL = {d.name for d in FAKES}
 PROTOCOL = {"clinician-protocol-html", "clinician-protocol-pdf"}
@@ -178,8 +179,13 @@ def test_a_document_whose_needs_failed_is_not_built(tmp_path):
 def test_duplicate_guideline_ids_stop_the_build_before_writing(tmp_path):
     a, b = make_library(tmp_path / "content", 2)
     edit(b / "guideline.yaml", "id: g-01", "id: g-00")
-    with pytest.raises(builder.BuildError, match="both have the id 'g-00'"):
-        run_build([a, b], tmp_path / "build")
+    prepared = builder.prepare([a, b], CTX, FAKES, CheckCache(None))
+    assert not prepared.ok
+    [d] = [d for d in prepared.diagnostics if d.is_error]
+    assert (d.code, d.location.path) == ("duplicate-id", str(b / "guideline.yaml"))
+    assert [s.id for s in prepared.sources] == ["g-00"]  # the first folder keeps its id
+    with pytest.raises(builder.BuildError, match="both have the id 'g-00'"):  # the engine itself refuses too
+        builder.build([*prepared.sources, builder.Source("g-00", b, {})], tmp_path / "build", documents=FAKES)
     assert not (tmp_path / "build").exists()
 
 

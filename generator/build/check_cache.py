@@ -198,33 +198,3 @@ class CheckCache:
 
     def put_views(self, folder: Path, content_key: str, registry: str, views: dict[str, Any]) -> None:
         self._write("views", folder, {"key": self._views_key(content_key, registry), "views": views})
-
-
-def check_folders_cached(folders, ctx, cache: CheckCache | None = None) -> tuple[int, list[Diagnostic]]:
-    """`check.check_folders`, reusing the results of folders whose files have not changed.
-
-    Returns the number of guidelines and all diagnostics (finalized).
-    """
-    from generator.check.run import duplicate_guideline_ids, finalize, run_rules
-
-    cache = cache or CheckCache.default()
-    today = ctx.today.isoformat()
-    diagnostics: list[Diagnostic] = []
-    ids: list[tuple[Path, str]] = []
-    for folder in folders:
-        key = cache.content_key(folder) if cache.enabled else ""
-        hit = cache.get_check(folder, key, today, ctx.strict) if cache.enabled else None
-        if hit is not None:
-            diagnostics.extend(hit[1])
-            ids.append((folder, hit[0]))
-            continue
-        from generator.content.loader import load_guideline  # only on a miss: a warm check needs no pydantic
-
-        result = load_guideline(folder)
-        found = result.diagnostics + run_rules(result.guideline, ctx)
-        diagnostics.extend(found)
-        if cache.enabled:
-            cache.put_check(folder, key, today, ctx.strict, result.guideline.id, found)
-        ids.append((folder, result.guideline.id))
-    diagnostics.extend(duplicate_guideline_ids(ids))
-    return len(folders), finalize(diagnostics, ctx.strict)

@@ -37,6 +37,7 @@ from typing import Any, Callable, Iterable
 from generator import __version__
 from generator.build.atomic import sweep_temp_files, write_bytes
 from generator.build.check_cache import CheckCache, generator_fingerprint, module_fingerprint
+from generator.build.checked import Checked, load_and_check
 from generator.diagnostics import Diagnostic
 from generator.render import documents as document_registry
 from generator.render.documents import DocumentSpec
@@ -151,41 +152,24 @@ def compute_views(guideline, documents: Iterable[DocumentSpec]) -> tuple[dict[st
 
 
 def prepare(folders: Iterable[Path], ctx, documents: Iterable[DocumentSpec] | None = None, cache: CheckCache | None = None) -> Prepared:
-    """Load and check every folder; compute the views of those without errors (default: every registered document)."""
-    from generator.check.run import finalize, run_rules
-
+    """Load and check every folder (`load_and_check`); the views of those without errors (default: every registered document)."""
     documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
     cache = cache or CheckCache(None)
+    checked = load_and_check(folders, ctx, cache)
     registry = _registry_key(documents)
-    today = ctx.today.isoformat()
-    sources: list[Source] = []
-    all_diags: list[Diagnostic] = []
-    for folder in folders:
-        folder = Path(folder)
-        key = cache.content_key(folder) if cache.enabled else ""
-        hit = cache.get_check(folder, key, today, ctx.strict) if cache.enabled else None
-        cached_views = cache.get_views(folder, key, registry) if hit is not None else None
-        if hit is not None and cached_views is not None and all(d.name in cached_views for d in documents):
-            gid, diags = hit
-            all_diags.extend(diags)
-            if not any(d.is_error for d in finalize(diags, ctx.strict)):
-                sources.append(Source(gid, folder, {d.name: cached_views[d.name] for d in documents}))
-            continue
-        from generator.content.loader import load_guideline  # only on a cache miss: a no-op build needs no pydantic
+    sources = [views_of(c, documents, cache, registry) for c in checked.folders if c.ok]
+    return Prepared(sources, checked.diagnostics)
 
-        result = load_guideline(folder)
-        g = result.guideline
-        diags = hit[1] if hit is not None else result.diagnostics + run_rules(g, ctx)
-        if hit is None and cache.enabled:
-            cache.put_check(folder, key, today, ctx.strict, g.id, diags)
-        all_diags.extend(diags)
-        if any(d.is_error for d in finalize(diags, ctx.strict)):
-            continue
-        views, errors = compute_views(g, documents)
-        if not errors and cache.enabled:
-            cache.put_views(folder, key, registry, {**(cached_views or {}), **views})
-        sources.append(Source(g.id, folder, views, errors))
-    return Prepared(sources, finalize(all_diags, ctx.strict))
+
+def views_of(checked: Checked, documents: tuple[DocumentSpec, ...], cache: CheckCache, registry: str) -> Source:
+    """A checked folder's views: from the cache when its files and the document registry are unchanged."""
+    cached = cache.get_views(checked.folder, checked.key, registry) if cache.enabled else None
+    if cached is not None and all(d.name in cached for d in documents):
+        return Source(checked.id, checked.folder, {d.name: cached[d.name] for d in documents})
+    views, errors = compute_views(checked.load(), documents)  # only on a miss: a no-op build needs no pydantic
+    if not errors and cache.enabled:
+        cache.put_views(checked.folder, checked.key, registry, {**(cached or {}), **views})
+    return Source(checked.id, checked.folder, views, errors)
 
 
 # --------------------------------------------------------------------------- selection

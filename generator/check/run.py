@@ -39,36 +39,13 @@ def finalize(diagnostics: list[Diagnostic], strict: bool) -> list[Diagnostic]:
     return sorted(unique, key=Diagnostic.sort_key)
 
 
-def duplicate_guideline_ids(ids: list[tuple[Path, str]]) -> list[Diagnostic]:
+def duplicate_guideline_id(folder: Path, guideline_id: str, first: Path) -> Diagnostic:
     """Two folders with one guideline id would build into the same build/<id>/ (a copied folder whose id
-    was not changed): an error on each later one, so `check` fails where `build` would."""
+    was not changed): an error on each later one, in `check` and in `build` alike."""
     from generator.diagnostics import Location, display_path
 
-    first: dict[str, Path] = {}
-    out = []
-    for folder, gid in ids:
-        if gid in first:
-            out.append(
-                Diagnostic.error(
-                    Location(display_path(Path(folder) / "guideline.yaml")),
-                    "duplicate-id",
-                    f"guideline id {gid!r} is also the id of {display_path(first[gid])}; give each guideline its own id",
-                )
-            )
-        else:
-            first[gid] = Path(folder)
-    return out
-
-
-def check_folders(folders, ctx: CheckContext) -> tuple[list[Guideline], list[Diagnostic]]:
-    """Load and check each guideline folder; returns the guidelines and all diagnostics (finalized)."""
-    from generator.content.loader import load_guideline
-
-    guidelines, diagnostics = [], []
-    for folder in folders:
-        result = load_guideline(folder)
-        diagnostics.extend(result.diagnostics)
-        diagnostics.extend(run_rules(result.guideline, ctx))
-        guidelines.append(result.guideline)
-    diagnostics.extend(duplicate_guideline_ids([(g.folder, g.id) for g in guidelines]))
-    return guidelines, finalize(diagnostics, ctx.strict)
+    return Diagnostic.error(
+        Location(display_path(Path(folder) / "guideline.yaml")),
+        "duplicate-id",
+        f"guideline id {guideline_id!r} is also the id of {display_path(first)}; give each guideline its own id",
+    )

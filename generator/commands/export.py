@@ -25,20 +25,21 @@ def export_fhir(paths, out: str, today: str | None) -> None:
 
     The guideline must pass `guideline check` first: a guideline with errors is not exported.
     """
-    from generator.check.run import CheckContext, check_folders
+    from generator.build.checked import load_and_check
+    from generator.check.run import CheckContext
     from generator.commands.options import folders_from, today_from
     from generator.diagnostics import format_diagnostics
     from generator.export.fhir import ExportError, export_guideline
 
     folders = folders_from(paths)
-    guidelines, diagnostics = check_folders(folders, CheckContext(today=today_from(today)))
-    errors = [d for d in diagnostics if d.is_error]
+    checked = load_and_check(folders, CheckContext(today=today_from(today)))
+    errors = [d for d in checked.diagnostics if d.is_error]
     if errors:
         click.echo(format_diagnostics(errors, "text"))
         click.echo(f"not exported: {len(errors)} error(s); fix them (see `guideline check`) and export again", err=True)
         sys.exit(EXIT_ERRORS)
     failed = False
-    for g in guidelines:
+    for g in checked.guidelines:
         try:
             path = export_guideline(g, Path(out))
         except ExportError as exc:

@@ -23,7 +23,8 @@ def release_command(folder: str, version: str, dry_run: bool, today: str | None)
 
     Exit status: 0 released, 1 refused (the reason, or the diagnostics), 2 usage errors.
     """
-    from generator.check.run import CheckContext, check_folders
+    from generator.build.checked import load_and_check
+    from generator.check.run import CheckContext
     from generator.commands.options import today_from
     from generator.diagnostics import format_diagnostics
     from generator.tools.release import ReleaseError, commit_and_tag, plan_release, write_release
@@ -51,8 +52,9 @@ def release_command(folder: str, version: str, dry_run: bool, today: str | None)
     meta = plan.folder / "guideline.yaml"
     before = meta.read_text(encoding="utf-8")
     meta.write_text(write_release(plan, day), encoding="utf-8")
-    guidelines, diagnostics = check_folders([plan.folder], CheckContext(today=day, strict=True))
-    problems = [d for d in diagnostics if d.is_error]
+    checked = load_and_check([plan.folder], CheckContext(today=day, strict=True))
+    problems = [d for d in checked.diagnostics if d.is_error]
+    guidelines = checked.guidelines
     if problems:
         meta.write_text(before, encoding="utf-8")
         click.echo(format_diagnostics(problems, "text"))
