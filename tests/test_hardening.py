@@ -313,3 +313,23 @@ def test_a_copied_guideline_folder_with_the_same_id_fails_check_not_only_build(t
     assert str(tmp_path) not in result.output
     assert not (tmp_path / "build").exists() or not any((tmp_path / "build").rglob("*.pdf"))
     _assert_contained(rec, tmp_path, allowed_writes=[tmp_path / ".cache", tmp_path / "build"])
+
+
+@pytest.mark.timeout(60)
+def test_a_huge_file_beside_the_content_is_never_read(tmp_path, cli):
+    """A 3 GB recording dropped into a guideline folder: the loader does not use it, so neither the
+    check nor its cache key reads it (it used to be read whole: 17 s and 3 GB resident)."""
+    folder = tmp_path / "content" / "minimal"
+    shutil.copytree(VALID / "minimal", folder)
+    with open(folder / "consent-meeting.mp4", "wb") as fh:
+        fh.truncate(3 * 1024**3)  # sparse: costs no disk
+    (folder / "drafts").mkdir()
+    (folder / "drafts" / "old.yaml").write_text("not: [read\n")
+    with RECORDER.recording() as rec:
+        result = cli("check", "content")
+    assert result.exit_code == 0, result.output
+    opened = {Path(p).name for p, _ in rec.opened()}
+    assert "statements.yaml" in opened and "consent-meeting.mp4" not in opened and "old.yaml" not in opened
+    edit_text = (folder / "statements.yaml").read_text().replace("kind: recommendation", "kind: recomendation", 1)
+    (folder / "statements.yaml").write_text(edit_text)
+    assert cli("check", "content").exit_code == 1  # a content edit is still seen through the cache

@@ -1,8 +1,9 @@
 """The warm-check cache: results of loading and checking a guideline folder, keyed by file contents.
 
-A guideline folder's key is the sha256 of every file in it (path and bytes), the folder's
-location, and the generator fingerprint (the bytes of every file of the `generator` package plus
-the Python and dependency versions), so a cache entry is never trusted across generator versions
+A guideline folder's key is the sha256 of what the loader reads in it (`hashing.content_files`:
+the content files' bytes, the names of other YAML/JSON files; nothing else in the folder is read),
+the folder's location, the release tags, and the generator fingerprint (the bytes of every file of
+the `generator` package plus the Python and dependency versions), so a cache entry is never trusted across generator versions
 or code edits. Two things are cached, one JSON file per guideline folder each (a new result
 replaces the old one, so the cache never grows past the library):
 
@@ -16,84 +17,20 @@ GUIDELINE_NO_CACHE=1 turns it off). It is always safe to delete.
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import importlib.util
 import json
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.build.atomic import is_temp_file, write_bytes
+from generator.build.atomic import write_bytes
+from generator.build.hashing import FORMAT as CACHE_FORMAT
+from generator.build.hashing import content_files, digest, generator_fingerprint, module_fingerprint, tree_hash  # noqa: F401
 from generator.diagnostics import Diagnostic, Location, Severity
-
-CACHE_FORMAT = 1
-GENERATOR_DIR = Path(__file__).resolve().parents[1]
-
-
-@functools.lru_cache(maxsize=None)
-def generator_fingerprint() -> str:
-    """A hash that changes whenever the generator could behave differently."""
-    h = hashlib.sha256()
-    h.update(f"{__version__}\0{sys.version}\0{CACHE_FORMAT}\0".encode())
-    for dist in ("pydantic", "pydantic_core", "PyYAML", "markdown-it-py", "Jinja2", "weasyprint", "graphviz-pure"):
-        try:
-            from importlib.metadata import version
-
-            h.update(f"{dist}={version(dist)}\0".encode())
-        except Exception:  # noqa: BLE001 - a missing distribution is simply not part of the key
-            h.update(f"{dist}=?\0".encode())
-    for path in sorted(GENERATOR_DIR.rglob("*")):
-        if "__pycache__" in path.parts or not path.is_file() or path.suffix == ".pyc":
-            continue
-        h.update(path.relative_to(GENERATOR_DIR).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
-@functools.lru_cache(maxsize=None)
-def module_fingerprint(module_names: tuple[str, ...]) -> str:
-    """Hash of the source of modules living outside the generator package (e.g. test doubles)."""
-    h = hashlib.sha256()
-    for name in module_names:
-        h.update(name.encode() + b"\0")
-        try:
-            spec = importlib.util.find_spec(name)
-        except (ImportError, ValueError):
-            spec = None
-        origin = Path(spec.origin) if spec and spec.origin and spec.origin not in ("built-in", "frozen") else None
-        if origin and origin.is_file() and GENERATOR_DIR not in origin.resolve().parents:
-            h.update(hashlib.sha256(origin.read_bytes()).digest())
-    return h.hexdigest()
-
-
-def folder_files(folder: Path) -> dict[str, str]:
-    """sha256 of every file in a guideline folder, by path relative to it."""
-    out: dict[str, str] = {}
-    folder = Path(folder)
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            p = Path(root) / name
-            if is_temp_file(p):
-                continue
-            if p.is_symlink() or not p.is_file():  # never read through a link (to /etc/passwd, /dev/zero) or a FIFO
-                out[p.relative_to(folder).as_posix()] = "link:" + os.readlink(p) if p.is_symlink() else "special"
-                continue
-            try:
-                data = p.read_bytes()
-            except OSError:
-                out[p.relative_to(folder).as_posix()] = "unreadable"
-                continue
-            out[p.relative_to(folder).as_posix()] = hashlib.sha256(data).hexdigest()
-    return out
 
 
 def _digest(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    return digest(list(parts))
 
 
 def _diag_to_json(d: Diagnostic) -> list:
@@ -131,9 +68,9 @@ class CheckCache:
         from generator.content.po import TEMPLATE_FOLDER
 
         # the strings marked for translation in the patient templates are entries of every translation
-        translated_templates = folder_files(TEMPLATES / TEMPLATE_FOLDER) if (folder / "translations").is_dir() else {}
+        translated_templates = tree_hash(TEMPLATES / TEMPLATE_FOLDER) if (folder / "translations").is_dir() else ""
         return _digest(
-            generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), folder_files(folder),
+            generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), content_files(folder),
             release_fingerprint(folder), translated_templates,
         )
 

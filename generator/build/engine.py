@@ -23,7 +23,6 @@ main file and removes those no longer produced; documents that need it get each 
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import json
 import os
@@ -36,7 +35,9 @@ from typing import Any, Callable, Iterable
 
 from generator import __version__
 from generator.build.atomic import sweep_temp_files, write_bytes
-from generator.build.check_cache import CheckCache, generator_fingerprint, module_fingerprint
+from generator.build.check_cache import CheckCache
+from generator.build.hashing import canonical_json, file_sha256, generator_fingerprint, module_fingerprint, sha256, tree_hash
+from generator.build.hashing import MAX_TREE_FILE_BYTES
 from generator.build.checked import Checked, load_and_check
 from generator.diagnostics import Diagnostic
 from generator.render import documents as document_registry
@@ -56,38 +57,6 @@ class BuildError(Exception):
     """A problem that stops the build before anything is written (exit code 1)."""
 
 
-# --------------------------------------------------------------------------- hashing helpers
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one serialisation that is hashed: sorted keys, no whitespace, UTF-8, no NaN."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def file_sha256(path: Path) -> str | None:
-    try:
-        with open(path, "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
-    except OSError:
-        return None
-
-
-def tree_hash(folder: Path) -> str:
-    """sha256 over every file below `folder` (relative path and bytes); a missing folder hashes too."""
-    h = hashlib.sha256()
-    if not folder.is_dir():
-        h.update(b"missing")
-        return h.hexdigest()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        h.update(hashlib.sha256(path.read_bytes()).digest())
-    return h.hexdigest()
-
-
 @dataclass(frozen=True)
 class Environment:
     """Everything outside the content that an output depends on, hashed once per build."""
@@ -102,7 +71,7 @@ class Environment:
         lock = PROJECT_ROOT / "requirements.lock"
         return cls(
             generator=f"{__version__}+{generator_fingerprint()[:16]}",
-            lock=file_sha256(lock) or "none",
+            lock=file_sha256(lock, MAX_TREE_FILE_BYTES) or "none",
             source_date_epoch=os.environ.get("SOURCE_DATE_EPOCH", ""),
             templates_root=Path(templates_root or TEMPLATES),
         )
@@ -188,7 +157,7 @@ def parse_shard(text: str) -> tuple[int, int]:
 
 def shard_of(guideline_id: str, n: int) -> int:
     """The 1-based shard a guideline belongs to: stable across runs, machines and library changes."""
-    return int(hashlib.sha256(guideline_id.encode()).hexdigest()[:16], 16) % n + 1
+    return int(sha256(guideline_id.encode())[:16], 16) % n + 1
 
 
 def select_shard(sources: list[Source], shard: tuple[int, int] | None) -> list[Source]:

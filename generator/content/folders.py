@@ -10,6 +10,9 @@ from generator.diagnostics import one_line
 # finding guidelines does not import the loader, and with it pydantic and every model: a warm
 # `guideline check` or a no-op build answers from the cache without them.
 GUIDELINE_FILE = "guideline.yaml"
+# Every file the loader reads from a guideline folder (nothing else in it is read, and so nothing
+# else is part of the check cache's key).
+CONTENT_FILES = (GUIDELINE_FILE, "statements.yaml", "algorithm.yaml", "references.yaml", "references.json", "vignettes.yaml", "signoff.yaml")
 DEFAULT_CONTENT = Path("content")
 
 
