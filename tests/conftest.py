@@ -25,9 +25,24 @@ class Cli:
         old = Path.cwd()
         os.chdir(self.cwd)
         try:
-            return runner.invoke(main, [str(a) for a in args], env={"GUIDELINE_TODAY": TODAY, **(env or {})}, catch_exceptions=False)
+            # The per-user cache key (generator/build/hashing.py) in this project's own .cache/, so the
+            # hardening tests' "nothing read outside the project" holds.
+            defaults = {"GUIDELINE_TODAY": TODAY, "XDG_CACHE_HOME": str(self.cwd / ".cache" / "user")}
+            return runner.invoke(main, [str(a) for a in args], env={**defaults, **(env or {})}, catch_exceptions=False)
         finally:
             os.chdir(old)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _user_cache_home(tmp_path_factory):
+    """Tests never touch the user's own ~/.cache (the build's per-user key lives there)."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 @pytest.fixture

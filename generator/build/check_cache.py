@@ -3,8 +3,8 @@
 A guideline folder's key is the sha256 of what the loader reads in it (`hashing.content_files`:
 the content files' bytes, the names of other YAML/JSON files; nothing else in the folder is read),
 the folder's location, the release tags, and the generator fingerprint (the bytes of every file of
-the `generator` package plus the Python and dependency versions), so a cache entry is never trusted across generator versions
-or code edits. Two things are cached, one JSON file per guideline folder each (a new result
+the `generator` package plus the Python and dependency versions), so a cache entry is never
+trusted across generator versions or code edits. Two things are cached, one JSON file per guideline folder each (a new result
 replaces the old one, so the cache never grows past the library):
 
 * `check/`: the diagnostics of loading and checking (for a given `today` and `--strict`);
@@ -12,7 +12,10 @@ replaces the old one, so the cache never grows past the library):
   no-op build needs neither to load the YAML nor to import the renderers.
 
 The cache lives in `.cache/guideline/` under the working directory (GUIDELINE_CACHE_DIR moves it;
-GUIDELINE_NO_CACHE=1 turns it off). It is always safe to delete.
+GUIDELINE_NO_CACHE=1 turns it off). It is always safe to delete. It is not trusted for being there:
+every entry carries an HMAC made with the per-user key (`hashing.cache_key`, kept under
+$XDG_CACHE_HOME, never in the repository), and one without a valid signature is a miss; nothing is
+read or written through a symbolic link (a committed `.cache` link turns the cache off).
 """
 
 from __future__ import annotations
@@ -26,7 +29,17 @@ from typing import Any
 from generator.build.atomic import write_bytes
 from generator.build.hashing import FORMAT as CACHE_FORMAT
 from generator.build.hashing import content_files, digest, generator_fingerprint, module_fingerprint, tree_hash  # noqa: F401
+from generator.build.hashing import bytes_signed_by_us, sign_bytes
 from generator.diagnostics import Diagnostic, Location, Severity
+from generator.render.site_index import read_regular
+
+MAX_ENTRY_BYTES = 64 * 1024 * 1024  # the views of a very large guideline
+_SIGNED = b"hmac-sha256:"  # an entry: this, the signature in hex, a line break, the JSON body
+
+
+def _signed_part(kind: str, slot: Path, body: bytes) -> bytes:
+    """What an entry's signature covers: its kind and slot (an entry cannot be moved) and its body."""
+    return kind.encode() + b"\0" + slot.name.encode() + b"\0" + body
 
 
 def _digest(*parts: Any) -> str:
@@ -79,22 +92,46 @@ class CheckCache:
         name = _digest(str(Path.cwd()), str(Path(folder).resolve()))[:32]
         return self.root / kind / f"{name}.json"
 
+    def _usable(self, slot: Path) -> bool:
+        """Never read or write through a symbolic link: a committed `.cache -> /elsewhere` (or any
+        link between the working directory and the entry) turns the cache off."""
+        assert self.root is not None
+        cwd = Path.cwd()
+        root = cwd / self.root
+        inside = [p for p in root.parents if p != cwd and p.is_relative_to(cwd)]
+        return not any(p.is_symlink() for p in (cwd / slot.parent, root, *inside))
+
     def _read(self, kind: str, folder: Path) -> dict | None:
         if self.root is None:
             return None
+        slot = self._slot(kind, folder)
+        if not self._usable(slot):
+            return None
+        raw = read_regular(slot, MAX_ENTRY_BYTES + 1)
+        if raw is None or len(raw) > MAX_ENTRY_BYTES or not raw.startswith(_SIGNED):
+            return None
+        signature, _, body = raw[len(_SIGNED):].partition(b"\n")
+        # Only what this user's generator wrote counts: an entry committed to the repository, copied
+        # from another machine or edited by hand does not carry a signature made with this user's key.
+        if not bytes_signed_by_us(_signed_part(kind, slot, body), signature.decode("ascii", "replace")):
+            return None
         try:
-            data = json.loads(self._slot(kind, folder).read_bytes())
-        except (OSError, ValueError):
+            data = json.loads(body)
+        except ValueError:
             return None
         return data if isinstance(data, dict) and data.get("format") == CACHE_FORMAT else None
 
     def _write(self, kind: str, folder: Path, data: dict) -> None:
         if self.root is None:
             return
-        data = {"format": CACHE_FORMAT, **data}
+        slot = self._slot(kind, folder)
+        if not self._usable(slot):
+            return
         try:
-            write_bytes(self._slot(kind, folder), json.dumps(data, separators=(",", ":")).encode(), sync_dir=False)
-        except OSError:
+            body = json.dumps({"format": CACHE_FORMAT, **data}, separators=(",", ":"), allow_nan=False).encode()
+            signature = sign_bytes(_signed_part(kind, slot, body)).encode()
+            write_bytes(slot, _SIGNED + signature + b"\n" + body, sync_dir=False)
+        except (OSError, ValueError):
             pass  # a cache that cannot be written is just a slower next run
 
     # -- check results -------------------------------------------------------------------------

@@ -308,11 +308,20 @@ def cache_key() -> bytes:
     return _key_for(str(key_path()))
 
 
+def sign_bytes(data: bytes) -> str:
+    """HMAC-SHA256 of some bytes under the per-user key."""
+    return hmac.new(cache_key(), data, hashlib.sha256).hexdigest()
+
+
 def sign(value: Any) -> str:
     """HMAC-SHA256 of a value's canonical JSON under the per-user key."""
-    return hmac.new(cache_key(), canonical_json(value), hashlib.sha256).hexdigest()
+    return sign_bytes(canonical_json(value))
 
 
 def signed_by_us(value: Any, mac: Any) -> bool:
     return isinstance(mac, str) and hmac.compare_digest(sign(value), mac)
+
+
+def bytes_signed_by_us(data: bytes, mac: Any) -> bool:
+    return isinstance(mac, str) and hmac.compare_digest(sign_bytes(data), mac)
 

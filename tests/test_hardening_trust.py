@@ -1,0 +1,118 @@
+"""Nothing in the working tree but content decides what check reports or build publishes.
+
+A pull request can commit anything, `git add -f` included: a `.cache/guideline/` whose entries say
+"no problems", a cached view holding text that is in no content file, a `build/<id>/` with a forged
+document and a manifest carrying its sha256, `.cache` or `build` as symbolic links. The cache keys
+are reproducible by anyone with the same runner image and repository name, so each forgery below is
+made the way an attacker would: with the generator itself, on their own machine (their own per-user
+key), for exactly the victim's paths. The victim (CI, a reviewer) then runs check or build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from generator.render.documents import DOCUMENTS
+from tests.casekit import VALID
+from tests.test_hardening import RECORDER, _assert_contained
+
+ROOT = Path(__file__).resolve().parents[1]
+TODAY = "2026-06-01"
+FORGED = "Forged advice that is in no content file"
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "project"
+    shutil.copytree(VALID / "minimal", project / "content" / "minimal")
+    return project
+
+
+def _remove_citation(folder: Path) -> None:
+    path = folder / "statements.yaml"
+    text = path.read_text()
+    old = "    citations: [yu2013]\n\n  - id: ev-weickhardt"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, "    citations: []\n\n  - id: ev-weickhardt"))
+
+
+class Attacker:
+    """Runs the generator's own cache and manifest code in the victim's paths, with the attacker's key."""
+
+    def __init__(self, project: Path, home: Path, monkeypatch):
+        self.project, self.home, self.monkeypatch = project, home, monkeypatch
+
+    def __enter__(self):
+        self.monkeypatch.setenv("XDG_CACHE_HOME", str(self.home))
+        self.monkeypatch.chdir(self.project)
+        return self
+
+    def __exit__(self, *exc):
+        self.monkeypatch.undo()
+
+
+def _cli(cli, project: Path, home: Path, *args: str):
+    cli.cwd = project
+    return cli(*args, env={"XDG_CACHE_HOME": str(home), "SOURCE_DATE_EPOCH": "1767225600"})
+
+
+def test_a_forged_cached_check_result_is_not_believed(tmp_path, cli, monkeypatch):
+    """(a) citation removed, cached result set to "no diagnostics": check must still fail."""
+    import datetime as dt
+
+    from generator.build.check_cache import CheckCache
+
+    project = _project(tmp_path)
+    folder = project / "content" / "minimal"
+    _remove_citation(folder)
+    with Attacker(project, tmp_path / "attacker", monkeypatch):
+        cache = CheckCache(project.resolve() / ".cache" / "guideline")
+        where = folder.resolve()  # as `guideline check content` names it
+        key = cache.content_key(where)
+        cache.put_check(where, key, dt.date.fromisoformat(TODAY).isoformat(), False, "minimal", [])
+        assert cache.get_check(where, key, TODAY, False) == ("minimal", [])  # valid for the attacker
+    assert list((project / ".cache" / "guideline" / "check").glob("*.json"))
+    result = _cli(cli, project, tmp_path / "victim", "check", "content")
+    assert result.exit_code == 1, result.output
+    assert "error[missing-citation]" in result.output
+    result = _cli(cli, project, tmp_path / "victim", "build", "content", "--html-only", "-j", "1")
+    assert result.exit_code == 1 and "nothing written" in result.output
+
+
+def test_a_forged_cached_view_is_not_published(tmp_path, cli, monkeypatch):
+    """(b) valid YAML, a cached view edited: the build publishes only what the content says."""
+    from generator.build import engine
+    from generator.build.check_cache import CheckCache
+    from generator.check.run import CheckContext
+    import datetime as dt
+
+    project = _project(tmp_path)
+    rel = (project / "content" / "minimal").resolve()  # as `guideline build content` names it
+    with Attacker(project, tmp_path / "attacker", monkeypatch):
+        cache = CheckCache(project.resolve() / ".cache" / "guideline")
+        prepared = engine.prepare([rel], CheckContext(today=dt.date.fromisoformat(TODAY)), cache=cache)
+        assert prepared.ok
+        views = prepared.sources[0].views
+        real = json.dumps(views["clinician-protocol-html"])
+        assert "Local ablative therapy of every progressing site" in real
+        forged = json.loads(real.replace("Local ablative therapy of every progressing site", FORGED))
+        cache.put_views(rel, cache.content_key(rel), engine._registry_key(DOCUMENTS), {**views, "clinician-protocol-html": forged})
+    result = _cli(cli, project, tmp_path / "victim", "build", "content", "--html-only", "-j", "1")
+    assert result.exit_code == 0, result.output
+    html = (project / "build" / "minimal" / "clinician-protocol.html").read_text()
+    assert FORGED not in html and "Local ablative therapy of every progressing site" in html
+
+
+def test_a_committed_cache_link_is_not_followed(tmp_path, cli):
+    """`.cache -> /elsewhere` committed: check neither writes nor reads there."""
+    project = _project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / ".cache").symlink_to(elsewhere, target_is_directory=True)
+    with RECORDER.recording() as rec:
+        result = _cli(cli, project, project / "user-cache", "check", "content")
+    assert result.exit_code == 0, result.output
+    assert not any(elsewhere.iterdir())
+    _assert_contained(rec, project, allowed_writes=[project / "user-cache"])
