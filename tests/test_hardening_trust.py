@@ -10,13 +10,18 @@ key), for exactly the victim's paths. The victim (CI, a reviewer) then runs chec
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from generator.render.documents import DOCUMENTS
 from tests.casekit import VALID
+from tests.render_kit import pdf_text
 from tests.test_hardening import RECORDER, _assert_contained
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,6 +110,45 @@ def test_a_forged_cached_view_is_not_published(tmp_path, cli, monkeypatch):
     assert FORGED not in html and "Local ablative therapy of every progressing site" in html
 
 
+@pytest.mark.timeout(600)
+def test_a_forged_output_with_a_matching_manifest_is_rebuilt_not_skipped(tmp_path, monkeypatch):
+    """(c) a committed clinician-protocol.html with a manifest entry carrying its sha256: the build
+    renders it again (it is not what this engine wrote) and the PDF is made from the real one."""
+    from generator.build import engine
+
+    def sha256(data: bytes) -> str:
+        return hashlib.sha256(data).hexdigest()
+
+    project = _project(tmp_path)
+    env = {**os.environ, "GUIDELINE_TODAY": TODAY, "SOURCE_DATE_EPOCH": "1767225600", "PYTHONPATH": str(ROOT)}
+    guideline = [str(ROOT / ".venv" / "bin" / "guideline"), "build", "content", "-j", "1"]
+    attacker = {**env, "XDG_CACHE_HOME": str(tmp_path / "attacker")}
+    run = subprocess.run(guideline, cwd=project, env=attacker, capture_output=True, text=True, timeout=500)
+    assert run.returncode == 0, run.stdout + run.stderr
+    out = project / "build" / "minimal"
+    html = out / "clinician-protocol.html"
+    real = html.read_text()
+    assert "Local ablative therapy of every progressing site" in real
+    forged = real.replace("Local ablative therapy of every progressing site", FORGED).encode()
+    html.write_bytes(forged)
+    manifest = json.loads((out / "manifest.json").read_text())
+    outputs = manifest["outputs"]
+    outputs["clinician-protocol-html"] = {**outputs["clinician-protocol-html"], "sha256": sha256(forged), "bytes": len(forged)}
+    for name in ("clinician-protocol-pdf",):  # make the PDF stale so that it is rendered from the forged HTML
+        outputs[name] = {**outputs[name], "inputs": "0" * 64}
+    with Attacker(project, tmp_path / "attacker", monkeypatch):
+        engine.write_manifest(Path("build") / "minimal", "minimal", outputs)
+    victim = {**env, "XDG_CACHE_HOME": str(tmp_path / "victim")}
+    run = subprocess.run([*guideline], cwd=project, env=victim, capture_output=True, text=True, timeout=500)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "built   minimal/clinician-protocol.html" in run.stdout, run.stdout  # not `skipped`
+    assert FORGED.encode() not in html.read_bytes()
+    assert FORGED not in pdf_text((out / "clinician-protocol.pdf").read_bytes())
+    # A second build by the victim trusts the victim's own records: nothing to do.
+    run = subprocess.run([*guideline], cwd=project, env=victim, capture_output=True, text=True, timeout=500)
+    assert ": 0 built," in run.stdout.splitlines()[-1], run.stdout
+
+
 def test_a_committed_cache_link_is_not_followed(tmp_path, cli):
     """`.cache -> /elsewhere` committed: check neither writes nor reads there."""
     project = _project(tmp_path)
@@ -116,3 +160,34 @@ def test_a_committed_cache_link_is_not_followed(tmp_path, cli):
     assert result.exit_code == 0, result.output
     assert not any(elsewhere.iterdir())
     _assert_contained(rec, project, allowed_writes=[project / "user-cache"])
+
+
+def test_a_committed_build_link_is_refused(tmp_path, cli):
+    """`build -> /elsewhere` committed: build refuses to write through it (exit 2), and so does
+    `build/<id> -> /elsewhere`."""
+    project = _project(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "build").symlink_to(elsewhere, target_is_directory=True)
+    result = _cli(cli, project, tmp_path / "victim", "build", "content", "--html-only", "-j", "1")
+    assert result.exit_code == 2, result.output
+    assert "build: a symbolic link" in result.output and "Traceback" not in result.output
+    assert not any(elsewhere.iterdir())
+    (project / "build").unlink()
+    (project / "build").mkdir()
+    (project / "build" / "minimal").symlink_to(elsewhere, target_is_directory=True)
+    result = _cli(cli, project, tmp_path / "victim", "build", "content", "--html-only", "-j", "1")
+    assert result.exit_code == 1, result.output
+    assert "build/minimal is a symbolic link; not followed" in result.output
+    assert not any(elsewhere.iterdir())
+
+
+@pytest.mark.parametrize("out", ["", " ", "content", "content/minimal", "."])
+def test_out_is_never_the_working_directory_or_a_guideline_folder(tmp_path, cli, out):
+    """`--out ''` would write into the working directory, `--out content` into the guideline folders."""
+    project = _project(tmp_path)
+    before = sorted(p.relative_to(project) for p in project.rglob("*"))
+    result = _cli(cli, project, tmp_path / "victim", "build", "content", "--html-only", "-j", "1", "--out", out)
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "Traceback" not in result.output
+    assert sorted(p.relative_to(project) for p in project.rglob("*") if ".cache" not in p.parts) == before

@@ -37,9 +37,11 @@ from generator import __version__
 from generator.build.atomic import sweep_temp_files, write_bytes
 from generator.build.check_cache import CheckCache
 from generator.build.hashing import canonical_json, file_sha256, generator_fingerprint, module_fingerprint, sha256, tree_hash
-from generator.build.hashing import MAX_TREE_FILE_BYTES
+from generator.build.hashing import MAX_OUTPUT_BYTES, MAX_TREE_FILE_BYTES, signed_by_us, sign
 from generator.build.checked import Checked, load_and_check
-from generator.diagnostics import Diagnostic
+from generator.diagnostics import Diagnostic, display_path, one_line
+from generator.render.process import die_with_parent
+from generator.render.site_index import read_regular
 from generator.render import documents as document_registry
 from generator.render.documents import DocumentSpec
 from generator.content.paths import PROJECT_ROOT, TEMPLATES
@@ -48,7 +50,8 @@ MANIFEST = "manifest.json"
 # Imported by every worker before its first job when PDFs are built: WeasyPrint, its font
 # configuration and compiled stylesheets are module-level there, so each worker pays for them once.
 PDF_MODULES = ("generator.render.pdf",)
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: signed with the per-user key (hashing.sign)
+MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
@@ -281,23 +284,10 @@ def _companions(filename: str, entry: Any) -> dict[str, str]:
 # --------------------------------------------------------------------------- render
 
 
-def _die_with_parent() -> None:
-    """Linux: a worker gets SIGKILL when the build process dies, so a killed build leaves no orphans."""
-    try:
-        import ctypes
-        import signal
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
-    except Exception:  # noqa: BLE001 - best effort, other platforms
-        pass
-
-
 def init_worker(modules: tuple[str, ...], parent: int) -> None:
-    """Process-pool initializer: import each document module once (WeasyPrint, fonts, compiled CSS)."""
-    _die_with_parent()
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
+    """Process-pool initializer: die with the build, and import each document module once
+    (WeasyPrint, fonts, compiled CSS)."""
+    die_with_parent(parent)
     for name in modules:
         try:
             importlib.import_module(name)
@@ -360,21 +350,88 @@ def render_document(module: str, view: Any, deps: dict[str, bytes], filename: st
         return Rendered(None, message, time.perf_counter() - start)
 
 
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class Workers:
+    """Renders documents: in this process with one worker, else in a process pool started on first
+    use (`requested` workers, default: the CPUs). `collect` hands back what has finished."""
+
+    def __init__(self, requested: int | None, modules: tuple[str, ...]):
+        self.requested = requested
+        self.modules = modules
+        self.pool: ProcessPoolExecutor | None = None
+        self.running: dict[Future, Decision] = {}
+        self.finished: list[tuple[Decision, Rendered]] = []
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.running or self.finished)
+
+    def submit(self, decision: Decision) -> None:
+        job = decision.job
+        n = self.requested or default_jobs()
+        if n <= 1:
+            self.finished.append((decision, render_document(job.spec.module, job.view, decision.deps, job.spec.filename)))
+            return
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=n, initializer=init_worker, initargs=(self.modules, os.getpid()))
+        future = self.pool.submit(render_document, job.spec.module, job.view, decision.deps, job.spec.filename)
+        self.running[future] = decision
+
+    def collect(self, block: bool) -> list[tuple[Decision, Rendered]]:
+        """What finished (waiting for at least one when `block` and nothing has yet)."""
+        if block and not self.finished and self.running:
+            wait(list(self.running), return_when=FIRST_COMPLETED)
+        for future in [f for f in self.running if f.done()]:
+            decision = self.running.pop(future)
+            try:
+                rendered = future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed)
+                rendered = Rendered(None, f"the worker process failed: {type(exc).__name__}: {exc}", 0.0)
+            self.finished.append((decision, rendered))
+        done, self.finished = self.finished, []
+        return done
+
+    def close(self) -> None:
+        if self.pool is None:
+            return
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool = None
+
+
 # --------------------------------------------------------------------------- write
 
 
-def read_manifest(folder: Path) -> dict:
+def manifest_record(guideline_id: str, outputs: dict[str, dict]) -> dict:
+    """What a manifest's signature covers: the guideline and each output record (with its sha256)."""
+    return {"format": MANIFEST_FORMAT, "guideline": guideline_id, "outputs": outputs}
+
+
+def read_manifest(folder: Path, guideline_id: str) -> dict[str, dict]:
+    """The output records this engine wrote into `folder`. A manifest that is not a regular file, is
+    too large or malformed, or is not signed with this user's key (committed, copied, edited) is no
+    record at all: every output is then rendered again."""
+    raw = read_regular(folder / MANIFEST, MAX_MANIFEST_BYTES + 1)
     try:
-        data = json.loads((folder / MANIFEST).read_bytes())
-    except (OSError, ValueError):
-        return {}
+        data = json.loads(raw) if raw is not None and len(raw) <= MAX_MANIFEST_BYTES else None
+    except ValueError:
+        data = None
     if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or not isinstance(data.get("outputs"), dict):
         return {}
-    return data
+    outputs = data["outputs"]
+    if data.get("guideline") != guideline_id or not signed_by_us(manifest_record(guideline_id, outputs), data.get("signature")):
+        return {}
+    return {k: v for k, v in outputs.items() if isinstance(v, dict)}
 
 
 def manifest_bytes(guideline_id: str, outputs: dict[str, dict]) -> bytes:
-    data = {"format": MANIFEST_FORMAT, "guideline": guideline_id, "generator": __version__, "outputs": outputs}
+    signature = sign(manifest_record(guideline_id, outputs))
+    data = {"format": MANIFEST_FORMAT, "guideline": guideline_id, "generator": __version__, "outputs": outputs, "signature": signature}
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False).encode("utf-8") + b"\n"
 
 
@@ -405,6 +462,11 @@ def remove_stale(folder: Path, old_outputs: dict[str, dict], known: set[str]) ->
                 except FileNotFoundError:
                     pass
     return removed
+
+
+def _entry(job: Job, key: str, parts: dict, digest: str, size: int, files: dict[str, str]) -> dict:
+    entry = {"file": job.spec.filename, "inputs": key, "sha256": digest, "bytes": size, "parts": parts}
+    return {**entry, "files": files} if files else entry
 
 
 # --------------------------------------------------------------------------- build
@@ -443,20 +505,196 @@ class BuildReport:
 Progress = Callable[[Outcome, int, int], None]  # (outcome, documents finished, documents total)
 
 
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+@dataclass
+class OutputFolder:
+    """One guideline's `out/<id>/`: the records found there (`old`) and those this build keeps (`new`)."""
+
+    path: Path
+    old: dict[str, dict]
+    new: dict[str, dict]
+    remaining: int  # documents of this guideline not settled yet; at 0 the manifest is written
 
 
 @dataclass
-class _GuidelineState:
-    folder: Path
-    old: dict[str, dict]
-    new: dict[str, dict]
-    remaining: int
-    failed: bool = False
+class Decision:
+    """What to do with one job whose needs are settled: skip it, fail it, or render it from `deps`."""
+
+    job: Job
+    key: str = ""
+    parts: dict = field(default_factory=dict)
+    current: dict | None = None  # the manifest record of an output still up to date: skipped
+    failed: str | None = None  # why it cannot be built
+    deps: dict[str, bytes] = field(default_factory=dict)
+
+    @property
+    def render(self) -> bool:
+        return self.current is None and self.failed is None
+
+
+@dataclass
+class Settled:
+    """A job's result: its outcome, its new manifest record and output digest (None when it failed),
+    and the bytes rendered this time (what later documents that need it are given)."""
+
+    outcome: Outcome
+    record: dict | None = None
+    digest: str | None = None
+    fresh: tuple[bytes, dict[str, bytes]] | None = None
+
+
+class Ledger:
+    """What this build has settled so far: per (guideline, document) the output digest (None when it
+    failed) and the bytes rendered this time; per guideline the manifest records; the report."""
+
+    def __init__(self, folders: dict[str, OutputFolder], total: int, progress: Progress | None):
+        self.folders = folders
+        self.total = total
+        self.progress = progress
+        self.digests: dict[tuple[str, str], str | None] = {}
+        self.fresh: dict[tuple[str, str], tuple[bytes, dict[str, bytes]]] = {}
+        self.report = BuildReport()
+
+    def needs_settled(self, job: Job) -> bool:
+        return all((job.guideline, n) in self.digests for n in job.spec.needs)
+
+    def settle(self, job: Job, result: Settled) -> None:
+        folder = self.folders[job.guideline]
+        self.digests[(job.guideline, job.spec.name)] = result.digest
+        if result.fresh is not None:
+            self.fresh[(job.guideline, job.spec.name)] = result.fresh
+        if result.record is not None:
+            folder.new[job.spec.name] = result.record
+        elif job.spec.name in folder.old:  # failed: the last good file stays, and its record, so a later build retries
+            folder.new[job.spec.name] = folder.old[job.spec.name]
+        self.report.outcomes.append(result.outcome)
+        folder.remaining -= 1
+        if self.progress:
+            self.progress(result.outcome, len(self.report.outcomes), self.total)
+        if folder.remaining == 0:
+            write_manifest(folder.path, job.guideline, folder.new)
+
+
+def open_output_folders(sources: list[Source], out: Path, documents: tuple[DocumentSpec, ...], chosen: list[DocumentSpec],
+                        jobs: list[Job]) -> tuple[dict[str, OutputFolder], list[str]]:
+    """Each guideline's output folder, created; dead builds' temp files swept; the engine's own records
+    read; outputs no document produces any more removed (returned as `<id>/<file>`)."""
+    every_name = {d.name for d in documents}
+    chosen_names = {d.name for d in chosen}
+    folders: dict[str, OutputFolder] = {}
+    removed: list[str] = []
+    for s in sources:
+        path = out / s.id
+        refuse_link(path)
+        path.mkdir(parents=True, exist_ok=True)
+        sweep_temp_files(path)
+        old = read_manifest(path, s.id)
+        removed += [f"{s.id}/{f}" for f in remove_stale(path, old, every_name - absent_documents(s, documents))]
+        kept = {k: v for k, v in old.items() if k in every_name and k not in chosen_names}  # --html-only keeps the PDFs' records
+        folders[s.id] = OutputFolder(path, old, kept, sum(1 for j in jobs if j.guideline == s.id))
+    return folders, removed
+
+
+def output_folder_problem(out: str, folders: Iterable[Path]) -> str | None:
+    """Why `--out` cannot be the output folder, or None. Refused: an empty name (the working
+    directory), a symbolic link (a committed `build -> /elsewhere`), and a folder that is, holds or
+    lies inside a guideline folder (`--out content` would write outputs into the guideline folders,
+    `--out .` from the repository root over the repository)."""
+    if not str(out).strip():
+        return "an empty folder name (it would be the working directory); name a folder such as build"
+    path = Path(out)
+    shown = one_line(str(out))
+    if path.is_symlink():
+        return f"{shown}: a symbolic link; not followed (remove it, or name a real folder)"
+    if path.exists() and not path.is_dir():
+        return f"{shown}: not a folder"
+    resolved = path.resolve()
+    for folder in folders:
+        g = Path(folder).resolve()
+        if resolved == g or resolved.is_relative_to(g) or g.is_relative_to(resolved):
+            return (f"{shown}: holds or lies inside the guideline folder {one_line(display_path(folder))}; "
+                    "outputs go to a folder of their own (the default: build)")
+    return None
+
+
+def refuse_link(path: Path) -> None:
+    """An output folder that is a symbolic link (committed `build/<id>` -> elsewhere) is never written through."""
+    if path.is_symlink():
+        raise BuildError(f"{one_line(display_path(path))} is a symbolic link; not followed (remove it and build again)")
+
+
+def decide_job(job: Job, ledger: Ledger, force: bool) -> Decision:
+    """Skip, fail or render one job whose needs are settled; for a render, read what it needs."""
+    needs = [(job.guideline, n) for n in job.spec.needs]
+    if job.error or any(ledger.digests[n] is None for n in needs):
+        return Decision(job, failed=job.error or "not built: a document it needs failed")
+    key, parts = input_hash(job, {n: ledger.digests[(job.guideline, n)] for n in job.spec.needs})
+    recorded = ledger.folders[job.guideline].old.get(job.spec.name)
+    if not decide(job, key, recorded, force):
+        return Decision(job, key, parts, current=recorded)
+    try:
+        deps = read_deps(job, ledger)
+    except OSError as exc:
+        return Decision(job, key, parts, failed=f"cannot read a needed document: {exc}")
+    return Decision(job, key, parts, deps=deps)
+
+
+def read_deps(job: Job, ledger: Ledger) -> dict[str, bytes]:
+    """The documents a job needs: rendered in this build, else the files on disk (checked against the
+    engine's record, so a file swapped since is never embedded)."""
+    deps: dict[str, bytes] = {}
+    folder = ledger.folders[job.guideline]
+    for need in job.spec.needs:
+        if (job.guideline, need) in ledger.fresh:
+            data, files = ledger.fresh[(job.guideline, need)]
+        else:
+            record = folder.new.get(need) or {}
+            data = _read_recorded(folder.path / str(record.get("file")), record.get("sha256"))
+            files = {n: _read_recorded(folder.path / n, d) for n, d in _companions(str(record.get("file")), record).items()}
+        deps[need] = data
+        deps.update({f"{need}/{name}": b for name, b in files.items()})
+    return deps
+
+
+def _read_recorded(path: Path, digest: Any) -> bytes:
+    """A file's bytes when they are what the engine recorded writing (else OSError)."""
+    data = read_regular(path, MAX_OUTPUT_BYTES)
+    if data is None or sha256(data) != digest:
+        raise OSError(f"{path.name} is not the file this build recorded")
+    return data
+
+
+def settle_unrendered(decision: Decision) -> Settled:
+    """A job that is skipped (its output is current) or fails before rendering."""
+    job = decision.job
+    if decision.failed is not None:
+        return Settled(Outcome(job.guideline, job.spec.name, job.spec.filename, "failed", 0.0, decision.failed))
+    record = decision.current or {}
+    digest = output_digest(record["sha256"], _companions(job.spec.filename, record))
+    return Settled(Outcome(job.guideline, job.spec.name, job.spec.filename, "skipped"), record, digest)
+
+
+def write_outputs(decision: Decision, rendered: Rendered, folder: OutputFolder) -> Settled:
+    """Write a rendered document (companions first, its own file last), drop part-figures no longer produced."""
+    job = decision.job
+    outcome = Outcome(job.guideline, job.spec.name, job.spec.filename, "built", rendered.seconds)
+    if rendered.error is not None:
+        outcome.status, outcome.message = "failed", rendered.error
+        return Settled(outcome)
+    data = rendered.data or b""
+    try:
+        for name, companion in rendered.files.items():
+            write_bytes(folder.path / name, companion)
+        write_bytes(job.target, data)
+    except OSError as exc:
+        outcome.status, outcome.message = "failed", f"cannot write {job.target}: {exc.strerror or exc}"
+        return Settled(outcome)
+    for name in _companions(job.spec.filename, folder.old.get(job.spec.name)):
+        if name not in rendered.files:
+            (folder.path / name).unlink(missing_ok=True)
+    main = sha256(data)
+    files = {name: sha256(b) for name, b in rendered.files.items()}
+    record = _entry(job, decision.key, decision.parts, main, len(data), files)
+    return Settled(outcome, record, output_digest(main, files), (data, rendered.files))
 
 
 def build(
@@ -470,149 +708,39 @@ def build(
     progress: Progress | None = None,
     templates_root: Path | None = None,
 ) -> BuildReport:
-    """Build every source into `out/<id>/`; render only what is stale; write atomically; manifest last."""
+    """Build every source into `out/<id>/`: plan, decide, render, write; manifest last per guideline."""
     start = time.perf_counter()
     out = Path(out)
     documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
     chosen = select_documents(documents, html_only)
     validate_sources(sources)
-    every_name = {d.name for d in documents}
-    env = Environment.current(templates_root)
-    all_jobs = plan(sources, out, chosen, env)
-    report = BuildReport()
-    total = len(all_jobs)
+    refuse_link(out)
 
-    states: dict[str, _GuidelineState] = {}
-    for s in sources:
-        folder = out / s.id
-        folder.mkdir(parents=True, exist_ok=True)
-        sweep_temp_files(folder)
-        old = read_manifest(folder).get("outputs", {})
-        old = {k: v for k, v in old.items() if isinstance(v, dict)}
-        report.removed += [f"{s.id}/{f}" for f in remove_stale(folder, old, every_name - absent_documents(s, documents))]
-        # Outputs not built this time (--html-only) keep their record.
-        kept = {k: v for k, v in old.items() if k in every_name and k not in {d.name for d in chosen}}
-        states[s.id] = _GuidelineState(folder, old, kept, sum(1 for j in all_jobs if j.guideline == s.id))
+    # 1. plan: every (guideline, document) with the hash of its static inputs
+    planned = plan(sources, out, chosen, Environment.current(templates_root))
+    folders, removed = open_output_folders(sources, out, documents, chosen, planned)
+    ledger = Ledger(folders, len(planned), progress)
+    ledger.report.removed = removed
 
-    done: dict[tuple[str, str], str | None] = {}  # (guideline, document) -> output sha256, None if failed
-    fresh: dict[tuple[str, str], tuple[bytes, dict[str, bytes]]] = {}  # outputs rendered in this build (deps of later documents)
-    waiting = list(all_jobs)
-    running: dict[Future, tuple[Job, str, dict]] = {}
-    pool: ProcessPoolExecutor | None = None
-    n_jobs = jobs or default_jobs()
-
-    def finish(job: Job, outcome: Outcome) -> None:
-        report.outcomes.append(outcome)
-        state = states[job.guideline]
-        state.remaining -= 1
-        if outcome.status == "failed":
-            state.failed = True
-            if job.spec.name in state.old:  # the last good file stays; its record too, so a later build retries
-                state.new[job.spec.name] = state.old[job.spec.name]
-        if progress:
-            progress(outcome, len(report.outcomes), total)
-        if state.remaining == 0:
-            write_manifest(state.folder, job.guideline, state.new)
-
-    def deps_of(job: Job) -> dict[str, bytes]:
-        deps = {}
-        for need in job.spec.needs:
-            key = (job.guideline, need)
-            if key in fresh:
-                data, files = fresh[key]
-            else:
-                filename = _filename(chosen, need)
-                data = (out / job.guideline / filename).read_bytes()
-                record = states[job.guideline].new.get(need)
-                files = {n: (out / job.guideline / n).read_bytes() for n in _companions(filename, record)}
-            deps[need] = data
-            deps.update({f"{need}/{name}": b for name, b in files.items()})
-        return deps
-
-    def complete(job: Job, key: str, parts: dict, rendered: Rendered) -> None:
-        outcome = Outcome(job.guideline, job.spec.name, job.spec.filename, "built", rendered.seconds)
-        if rendered.error is not None:
-            outcome.status, outcome.message = "failed", rendered.error
-            done[(job.guideline, job.spec.name)] = None
-        else:
-            data = rendered.data or b""
-            folder = job.target.parent
-            try:
-                for name, companion in rendered.files.items():  # companions first, the document's own file last
-                    write_bytes(folder / name, companion)
-                write_bytes(job.target, data)
-            except OSError as exc:
-                outcome.status, outcome.message = "failed", f"cannot write {job.target}: {exc.strerror or exc}"
-                done[(job.guideline, job.spec.name)] = None
-                finish(job, outcome)
-                return
-            for name in _companions(job.spec.filename, states[job.guideline].old.get(job.spec.name)):
-                if name not in rendered.files:  # a part-figure no longer produced
-                    (folder / name).unlink(missing_ok=True)
-            digest = sha256(data)
-            files = {name: sha256(b) for name, b in rendered.files.items()}
-            fresh[(job.guideline, job.spec.name)] = (data, rendered.files)
-            done[(job.guideline, job.spec.name)] = output_digest(digest, files)
-            states[job.guideline].new[job.spec.name] = _entry(job, key, parts, digest, len(data), files)
-        finish(job, outcome)
-
+    preload = PDF_MODULES if any(d.pdf for d in chosen) else ()
+    workers = Workers(jobs, tuple(dict.fromkeys((*preload, *(d.module for d in chosen)))))
+    pending = list(planned)
     try:
-        while waiting or running:
-            progressed = False
-            for job in list(waiting):
-                needs = [(job.guideline, n) for n in job.spec.needs]
-                if not all(n in done for n in needs):
-                    continue
-                waiting.remove(job)
-                progressed = True
-                if job.error or any(done[n] is None for n in needs):
-                    msg = job.error or "not built: a document it needs failed"
-                    done[(job.guideline, job.spec.name)] = None
-                    finish(job, Outcome(job.guideline, job.spec.name, job.spec.filename, "failed", 0.0, msg))
-                    continue
-                key, parts = input_hash(job, {n: done[(job.guideline, n)] for n in job.spec.needs})
-                recorded = states[job.guideline].old.get(job.spec.name)
-                if not decide(job, key, recorded, force):
-                    done[(job.guideline, job.spec.name)] = output_digest(recorded["sha256"], _companions(job.spec.filename, recorded))
-                    states[job.guideline].new[job.spec.name] = recorded
-                    finish(job, Outcome(job.guideline, job.spec.name, job.spec.filename, "skipped"))
-                    continue
-                try:
-                    deps = deps_of(job)
-                except OSError as exc:
-                    done[(job.guideline, job.spec.name)] = None
-                    finish(job, Outcome(job.guideline, job.spec.name, job.spec.filename, "failed", 0.0, f"cannot read a needed document: {exc}"))
-                    continue
-                if n_jobs <= 1:
-                    complete(job, key, parts, render_document(job.spec.module, job.view, deps, job.spec.filename))
-                    continue
-                if pool is None:
-                    preload = PDF_MODULES if any(d.pdf for d in chosen) else ()
-                    modules = tuple(dict.fromkeys((*preload, *(d.module for d in chosen))))
-                    pool = ProcessPoolExecutor(max_workers=n_jobs, initializer=init_worker, initargs=(modules, os.getpid()))
-                running[pool.submit(render_document, job.spec.module, job.view, deps, job.spec.filename)] = (job, key, parts)
-            if running and not progressed:
-                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    job, key, parts = running.pop(fut)
-                    try:
-                        rendered = fut.result()
-                    except Exception as exc:  # noqa: BLE001 - a worker that died (out of memory, killed)
-                        rendered = Rendered(None, f"the worker process failed: {type(exc).__name__}: {exc}", 0.0)
-                    complete(job, key, parts, rendered)
-            elif not running and not progressed and waiting:  # pragma: no cover - select_documents prevents it
-                raise BuildError("documents wait on each other: " + ", ".join(j.spec.name for j in waiting))
+        while pending or workers.busy:
+            ready = [job for job in pending if ledger.needs_settled(job)]
+            for job in ready:
+                pending.remove(job)
+                decision = decide_job(job, ledger, force)  # 2. decide: skip, fail, or render
+                if decision.render:
+                    workers.submit(decision)  # 3. render (here or in a worker)
+                else:
+                    ledger.settle(job, settle_unrendered(decision))
+            finished = workers.collect(block=not ready)
+            for decision, rendered in finished:
+                ledger.settle(decision.job, write_outputs(decision, rendered, folders[decision.job.guideline]))  # 4. write
+            if not ready and not finished and not workers.busy and pending:  # pragma: no cover - select_documents prevents it
+                raise BuildError("documents wait on each other: " + ", ".join(j.spec.name for j in pending))
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    report.seconds = time.perf_counter() - start
-    return report
-
-
-def _filename(documents: list[DocumentSpec], name: str) -> str:
-    return next(d.filename for d in documents if d.name == name)
-
-
-def _entry(job: Job, key: str, parts: dict, digest: str, size: int, files: dict[str, str]) -> dict:
-    entry = {"file": job.spec.filename, "inputs": key, "sha256": digest, "bytes": size, "parts": parts}
-    return {**entry, "files": files} if files else entry
+        workers.close()
+    ledger.report.seconds = time.perf_counter() - start
+    return ledger.report

@@ -65,6 +65,9 @@ def register(group: click.Group) -> None:
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--shard") from None
         folders = folders_from(paths)
+        problem = builder.output_folder_problem(out, folders)
+        if problem:
+            raise click.BadParameter(problem, param_hint="--out")
         ctx = CheckContext(today=today_from(today), strict=strict)
         prepared = builder.prepare(folders, ctx, cache=CheckCache.default())
         text = format_diagnostics(prepared.diagnostics, "text")
