@@ -29,6 +29,8 @@ CODES: dict[str, tuple[str, str]] = {
     "invalid-id": ("an id is not a slug (lowercase letters, digits, hyphens)", "rename it, e.g. rec-continue-tki"),
     "invalid-version": ("the version is not semantic (MAJOR.MINOR.PATCH)", "write e.g. 1.0.0"),
     "duplicate-id": ("two statements, references, nodes or sections share an id, or two guideline folders one guideline id", "give each a unique id"),
+    # the repository around the guidelines (generator/build/checked.py: tracked_outputs)
+    "tracked-output": ("git tracks the generator's cache (`.cache/`) or outputs (`build/`): a committed cache entry or manifest could pass for what the generator wrote", "`git rm -r --cached .cache build` and list both in .gitignore; CI builds from a clean tree"),
     # citations and references
     "missing-citation": ("a statement cites no reference", "add at least one reference key under citations"),
     "unknown-reference": ("a citation key matches no reference", "fix the key or add the reference to references.yaml"),

@@ -22,6 +22,8 @@ A case is a folder `tests/fixtures/cases/<name>/` holding `case.yaml`:
       - {code: invalid-value, file: statements.yaml, line: 3}   # also `column:`, `message:` (a substring)
     exit: 1                       # default 1
     args: [--strict]              # extra `guideline check` arguments
+    git_tracked:                  # optional: make the folder above content/ a git repository
+      - .cache/guideline/check/x.json   # tracking these files (created, added with `git add -f`)
 
 Any other file in the case folder is copied over the base as it is (for byte-level cases such as a
 BOM or invalid UTF-8, which YAML cannot carry).
@@ -93,7 +95,23 @@ class Case:
         for extra in self.folder.iterdir():
             if extra.name != "case.yaml" and extra.is_file():
                 shutil.copyfile(extra, target / extra.name)
+        if self.tracked:
+            self._track(dest.parent)
         return target
+
+    @property
+    def tracked(self) -> list[str]:
+        return [str(p) for p in self.spec.get("git_tracked", [])]
+
+    def _track(self, root: Path) -> None:
+        import subprocess
+
+        for rel in self.tracked:
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            (root / rel).write_text('{"committed": true}\n')
+        git = ["git", "-c", "init.defaultBranch=main", "-C", str(root)]
+        subprocess.run([*git, "init", "-q"], check=True)
+        subprocess.run([*git, "add", "-f", "--", *self.tracked], check=True)
 
 
 def all_cases() -> list[Case]:

@@ -86,4 +86,36 @@ def load_and_check(folders: Iterable[Path], ctx: CheckContext, cache: CheckCache
             c.diagnostics = finalize([*c.diagnostics, duplicate_guideline_id(c.folder, c.id, first[c.id])], ctx.strict)
         else:
             first[c.id] = c.folder
-    return CheckResult(checked, finalize([d for c in checked for d in c.diagnostics], ctx.strict))
+    every = [d for c in checked for d in c.diagnostics] + tracked_outputs([c.folder for c in checked])
+    return CheckResult(checked, finalize(every, ctx.strict))
+
+
+# The tool's own caches and outputs, relative to the repository root: never to be committed.
+GENERATED_FOLDERS = (".cache", "build")
+
+
+def tracked_outputs(folders: list[Path]) -> list[Diagnostic]:
+    """An error for each of `.cache/` and `build/` that the repository holding the guidelines tracks:
+    a committed cache entry or manifest must not be able to pass for what the generator wrote."""
+    from generator.diagnostics import Location, display_path
+    from generator.history.git_index import tracked_under
+
+    out: list[Diagnostic] = []
+    seen: set[Path] = set()
+    for folder in folders:
+        found = tracked_under(folder, GENERATED_FOLDERS)
+        if found is None or found[0] in seen:
+            continue
+        root, tracked = found
+        seen.add(root)
+        for top, paths in sorted(tracked.items()):
+            n = len(paths)
+            out.append(
+                Diagnostic.error(
+                    Location(display_path(root / paths[0]), 1, 1),
+                    "tracked-output",
+                    f"{top}/ is tracked by git ({n} file{'s' if n != 1 else ''}); the generator's caches and outputs are "
+                    f"never committed (git rm -r --cached {top} and list {top}/ in .gitignore)",
+                )
+            )
+    return out

@@ -1,0 +1,135 @@
+"""Which paths git tracks under a few top-level folders, read from the index without running git.
+
+`guideline check` refuses a repository that tracks the tool's own caches or outputs (`.cache/`,
+`build/`): a committed cache entry or manifest must never be able to decide what is published
+(see docs/hardening.md). Reading the index file directly keeps the check free of processes and
+fast (one bounded read). Formats 2, 3 and 4 (path prefix compression) are understood; anything
+else, a split index or a hostile file gives None ("cannot tell"), never an exception.
+
+The index is found from the guideline folder as the release tags are (`git_refs.find_git_dir`):
+the search starts at the guideline folder's parent, a `.git` inside a guideline folder is never
+used, nothing is read through a symbolic link.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+
+from generator.history.git_refs import MAX_POINTER_BYTES, _kind, _read_small, _Unreadable
+
+MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~2 million entries
+_HEADER = struct.Struct(">4sII")
+_FIXED = 62  # ctime, mtime, dev, ino, mode, uid, gid, size (40 bytes), object id (20), flags (2)
+
+
+def find_index(guideline_folder: Path) -> tuple[Path, Path] | None:
+    """(work-tree root, index file) of the repository holding a guideline folder, or None."""
+    start = Path(guideline_folder).resolve().parent
+    for parent in (start, *start.parents):
+        dot = parent / ".git"
+        kind = _kind(dot)
+        if not kind:
+            continue
+        if kind == "dir":
+            return parent, dot / "index"
+        if kind != "file":
+            return None
+        try:  # a linked work tree: "gitdir: <path>" (its own index lives there)
+            text = (_read_small(dot, MAX_POINTER_BYTES) or "").strip()
+        except _Unreadable:
+            return None
+        if not text.startswith("gitdir:"):
+            return None
+        git_dir = Path(os.path.normpath(parent / text[len("gitdir:"):].strip()))
+        return (parent, git_dir / "index") if _kind(git_dir) == "dir" else None
+    return None
+
+
+def _read_index(path: Path) -> bytes | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not (st.st_mode & 0o170000 == 0o100000) or st.st_size > MAX_INDEX_BYTES:
+            return None
+        chunks, left = [], st.st_size
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int]:
+    """git's offset encoding (index v4 prefix lengths)."""
+    byte = data[pos]
+    pos += 1
+    value = byte & 0x7F
+    while byte & 0x80:
+        byte = data[pos]
+        pos += 1
+        value = ((value + 1) << 7) | (byte & 0x7F)
+    return value, pos
+
+
+def tracked_paths(index: Path) -> list[str] | None:
+    """Every path in the index (as git stores them: '/'-separated, relative to the work tree)."""
+    data = _read_index(index)
+    if data is None or len(data) < _HEADER.size:
+        return None
+    try:
+        signature, version, count = _HEADER.unpack_from(data)
+        if signature != b"DIRC" or version not in (2, 3, 4):
+            return None
+        pos, paths, previous = _HEADER.size, [], b""
+        for _ in range(count):
+            start = pos
+            (flags,) = struct.unpack_from(">H", data, pos + _FIXED - 2)
+            pos += _FIXED
+            if version >= 3 and flags & 0x4000:  # extended flags
+                pos += 2
+            if version == 4:
+                strip, pos = _varint(data, pos)
+                end = data.index(b"\0", pos)
+                if strip > len(previous):
+                    return None
+                name = previous[: len(previous) - strip] + data[pos:end]
+                pos = end + 1
+            else:
+                end = data.index(b"\0", pos)
+                name = data[pos:end]
+                pos = start + ((end - start + 8) // 8) * 8  # NUL-padded to a multiple of 8
+            if pos > len(data):
+                return None
+            paths.append(name.decode("utf-8", "surrogateescape"))
+            previous = name
+        return paths
+    except (struct.error, ValueError, IndexError):
+        return None
+
+
+def tracked_under(guideline_folder: Path, tops: tuple[str, ...]) -> tuple[Path, dict[str, list[str]]] | None:
+    """(work-tree root, {top: the tracked paths below it}) for the repository of a guideline folder."""
+    found = find_index(guideline_folder)
+    if found is None:
+        return None
+    root, index = found
+    paths = tracked_paths(index)
+    if paths is None:
+        return None
+    out: dict[str, list[str]] = {}
+    for p in paths:
+        top = p.split("/", 1)[0]
+        if top in tops:
+            out.setdefault(top, []).append(p)
+    return root, out
