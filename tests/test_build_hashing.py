@@ -52,3 +52,19 @@ def test_tree_files_never_follows_a_link(tmp_path):
     files = hashing.tree_files(tmp_path / "t")
     assert files == {"a.css": hashing.sha256(b"body {}"), "passwd": "link:/etc/passwd"}
     assert hashing.tree_hash(tmp_path / "missing") != hashing.tree_hash(tmp_path / "t")
+
+
+def test_content_key_covers_the_translations_the_loader_reads(tmp_path):
+    import shutil
+
+    folder = tmp_path / "g"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "valid" / "translated", folder)
+    first = hashing.content_files(folder)
+    assert "translations/es.po" in first
+    (folder / "translations" / "notes.txt").write_text("not read by the loader\n")
+    assert hashing.content_files(folder) == first
+    po = folder / "translations" / "es.po"
+    po.write_text(po.read_text() + "\n")
+    assert hashing.content_files(folder)["translations/es.po"] != first["translations/es.po"]
+    (folder / "translations" / "es.pot").write_text("")  # the unknown-file warning: its name counts
+    assert "translations/es.pot" in hashing.content_files(folder)
