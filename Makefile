@@ -59,7 +59,7 @@ test:
 
 ## bench: the performance table (ratios measured in one run)
 bench:
-	$(BOOTSTRAP) pdf
+	$(BOOTSTRAP) bench
 	@$(BIN)/python -m tests.bench.run
 
 ## fresh-check: a clone of this repository on a throwaway Debian bookworm (debootstrap, as root):

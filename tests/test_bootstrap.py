@@ -97,6 +97,13 @@ def test_test_profile_also_needs_the_browser_and_its_fonts(machine):
     assert "nodejs" not in machine("--list", "pdf").stdout.split()
 
 
+def test_bench_profile_adds_pandoc_to_what_publishing_needs(machine):
+    done = machine("--list", "bench")
+    assert done.returncode == 0
+    assert done.stdout.split() == machine("--list", "pdf").stdout.split() + ["pandoc"]
+    assert "pandoc" not in machine("--list", "test").stdout.split()
+
+
 @pytest.fixture
 def csl_machine(tmp_path):
     """A ready machine (as `make test` leaves it) with a stand-in npm and a copy of tests/csl's lock files."""
@@ -177,7 +184,7 @@ def test_without_apt_get_it_says_what_to_install(machine):
 
 def test_an_unknown_profile_is_a_usage_line(machine):
     done = machine("publish")
-    assert done.returncode == 1 and done.stderr.strip() == "bootstrap: usage: scripts/bootstrap [--list] venv|pdf|test"
+    assert done.returncode == 1 and done.stderr.strip() == "bootstrap: usage: scripts/bootstrap [--list] venv|pdf|test|bench"
 
 
 # --------------------------------------------------------------------------- make pdf: the publishing gate

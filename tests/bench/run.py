@@ -176,25 +176,111 @@ def parallel(b: Bench, rows: list[Row]) -> None:
 
 
 def pandoc(b: Bench, rows: list[Row]) -> None:
+    """The pipeline without this project (tests/bench/pandoc_pipeline.py) on the real guideline."""
     if shutil.which("pandoc") is None:
-        rows.append(Row("Pandoc + citeproc + WeasyPrint vs ours", "-", "-", None, "<= 0.8", None, "skipped: pandoc is not installed"))
+        rows.append(Row("our full build vs Pandoc + citeproc + WeasyPrint (the protocol alone)", "-", "-", None, "", None,
+                        "skipped: pandoc is not installed (make bench installs Debian's pandoc)"))
         return
-    rows.append(Row("Pandoc + citeproc + WeasyPrint vs ours", "-", "-", None, "<= 0.8", None, "not implemented: pandoc present but no pipeline written"))
+    folder = next(p.parent for p in sorted((b.work / "content").glob("*/guideline.yaml")))
+    out = b.work / "real"
+    theirs, ours = [], []
+    for rep in range(3):
+        log(f"Pandoc + citeproc + WeasyPrint on the real guideline (repetition {rep + 1})")
+        theirs.append(b.run(sys.executable, "-m", "tests.bench.pandoc_pipeline", str(folder), str(b.work / f"pandoc-{rep}"))[0])
+        log("our full build of the same guideline")
+        ours.append(b.build(b.work / "content", out, clean=True))
+    version = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    rows.append(ratio_row("our full build (every document, checked) vs Pandoc + citeproc + WeasyPrint (the protocol alone)",
+                          min(ours), min(theirs), "informative", lambda r: None,
+                          f"{version}; theirs has no check, explainer, flowchart or sign-off"))
+
+
+def library(b: Bench, rows: list[Row], guidelines: int = 200) -> None:
+    """A generated library of `guidelines` small guidelines: full build, no-op, one guideline edited."""
+    from tests.bench.synthetic import make_library
+
+    guidelines = int(os.environ.get("BENCH_LIBRARY", guidelines))
+    lib = b.work / "library"
+    folders = make_library(lib, guidelines, 8)
+    out = b.work / "library-out"
+    log(f"full build of {guidelines} generated guidelines (clean)")
+    full = b.build(lib, out, clean=True)
+    log(f"no-op rebuild of {guidelines} guidelines")
+    noop = min(b.build(lib, out) for _ in range(2))
+    statements = folders[guidelines // 2] / "statements.yaml"
+    original = statements.read_text()
+    edits = []
+    for rep in range(2):
+        statements.write_text(original.replace("Synthetic statement 1 (benchmark", f"Synthetic statement 1 (edit {rep}, benchmark", 1))
+        log("rebuild after editing one statement of one guideline")
+        edits.append(b.build(lib, out))
+    statements.write_text(original)
+    rows.append(Row(f"{guidelines}-guideline library: full build", f"{full:.1f} s", "-", None, "", None,
+                    f"{full / guidelines:.2f} s per guideline on {os.cpu_count()} CPUs"))
+    rows.append(ratio_row("  ... no-op rebuild vs full build", noop, full, "<= 0.05", lambda r: r <= 0.05))
+    rows.append(ratio_row("  ... one guideline edited vs full build", min(edits), full, "<= 0.05", lambda r: r <= 0.05,
+                          "the edited guideline's documents re-rendered, the others skipped"))
 
 
 def memory(b: Bench, rows: list[Row]) -> None:
+    """Peak resident memory of one protocol build against its page count: the growth curve."""
     from pypdf import PdfReader
 
     from tests.bench.synthetic import make_guideline
 
-    folder = make_guideline(b.work / "sixty" / "syn-sixty", "syn-sixty", 520, sentences=3)
-    out = b.work / "sixty-out"
-    log("peak memory of a 60-page protocol (-j 1, one process)")
-    seconds, proc = b.run(sys.executable, "-m", "tests.bench.peak_rss", "build", str(folder), "--out", str(out), "-j", "1")
-    peak = float(re.search(r"PEAK_RSS_MIB ([\d.]+)", proc.stderr).group(1))
-    pages = len(PdfReader(out / "syn-sixty" / "clinician-protocol.pdf").pages)
-    rows.append(Row(f"peak memory, a {pages}-page generated protocol", f"{peak:.0f} MiB", "-", None, "<= 250 MB", peak * 1.048576 <= 250,
-                    f"whole build in one process, {seconds:.1f} s"))
+    points = []
+    for target, statements in ((20, 170), (60, 520), (200, 1730)):
+        gid = f"syn-pages-{target}"
+        folder = make_guideline(b.work / "pages" / gid, gid, statements, sentences=3)
+        out = b.work / "pages-out"
+        log(f"peak memory of a ~{target}-page protocol (-j 1, one process)")
+        seconds, proc = b.run(sys.executable, "-m", "tests.bench.peak_rss", "build", str(folder), "--out", str(out), "-j", "1")
+        peak = float(re.search(r"PEAK_RSS_MIB ([\d.]+)", proc.stderr).group(1))
+        pages = len(PdfReader(out / gid / "clinician-protocol.pdf").pages)
+        points.append((pages, peak, seconds))
+    for pages, peak, seconds in points:
+        small = pages < 100
+        rows.append(Row(f"peak memory, a {pages}-page generated protocol", f"{peak:.0f} MiB", "-", None,
+                        "<= 250 MB" if small else "", (peak * 1.048576 <= 250) if small else None,
+                        f"whole build in one process, {seconds:.1f} s"))
+    (p1, m1, _), (p2, m2, _), (p3, m3, _) = points
+    low, high = (m2 - m1) / (p2 - p1), (m3 - m2) / (p3 - p2)
+    rows.append(Row("  ... memory per added page, 60-200 pages vs 20-60 pages", f"{high:.2f} MiB/page", f"{low:.2f} MiB/page",
+                    high / low if low > 0 else None, "<= 1 (sub-linear)", high <= low if low > 0 else None))
+    picture = ROOT / "docs" / "images" / "bench-memory.svg"
+    picture.write_text(memory_svg(points), encoding="utf-8")
+    log(f"wrote {picture.relative_to(ROOT)}")
+
+
+def memory_svg(points: list[tuple[int, float, float]]) -> str:
+    """A small line chart (peak MiB against pages) in hand-written SVG: no plotting library needed."""
+    w, h, left, bottom, top, right = 480, 260, 56, 36, 16, 60
+    max_x = max(p for p, _, _ in points) * 1.05
+    max_y = max(m for _, m, _ in points) * 1.15
+    x = lambda v: left + v / max_x * (w - left - right)  # noqa: E731
+    y = lambda v: h - bottom - v / max_y * (h - top - bottom)  # noqa: E731
+    path = " ".join(f"{'M' if i == 0 else 'L'}{x(p):.1f},{y(m):.1f}" for i, (p, m, _) in enumerate(points))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+           'aria-labelledby="t d" font-family="DejaVu Sans, sans-serif" font-size="11">',
+           '<title id="t">Peak memory of one protocol build by page count</title>',
+           '<desc id="d">' + "; ".join(f"{p} pages: {m:.0f} MiB" for p, m, _ in points) + " (measured by make bench)</desc>",
+           f'<rect width="{w}" height="{h}" fill="#fff"/>']
+    for i in range(5):
+        t = max_y / 4 * i
+        out.append(f'<line x1="{left}" y1="{y(t):.1f}" x2="{w - right}" y2="{y(t):.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="{left - 6}" y="{y(t) + 4:.1f}" text-anchor="end">{t:.0f}</text>')
+    out += [f'<line x1="{left}" y1="{h - bottom}" x2="{w - right}" y2="{h - bottom}" stroke="#333"/>',
+            f'<line x1="{left}" y1="{top}" x2="{left}" y2="{h - bottom}" stroke="#333"/>',
+            f'<path d="{path}" fill="none" stroke="#1f5f8b" stroke-width="2"/>']
+    for p, m, _ in points:
+        out.append(f'<circle cx="{x(p):.1f}" cy="{y(m):.1f}" r="3.5" fill="#1f5f8b"/>')
+        out.append(f'<text x="{x(p):.1f}" y="{h - bottom + 14}" text-anchor="middle">{p}</text>')
+        out.append(f'<text x="{x(p) + 6:.1f}" y="{y(m) - 6:.1f}">{m:.0f} MiB</text>')
+    mid = (top + h - bottom) / 2
+    out.append(f'<text x="{(left + w - right) / 2}" y="{h - 6}" text-anchor="middle">pages of the protocol PDF</text>')
+    out.append(f'<text x="14" y="{mid}" transform="rotate(-90 14 {mid})" text-anchor="middle">peak resident MiB</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
 
 
 # --------------------------------------------------------------------------- table
@@ -218,7 +304,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="guideline-bench-") as tmp:
         b = Bench(Path(tmp))
         rows: list[Row] = []
-        for step in (real_guideline, check_library, parallel, pandoc, memory):
+        for step in (real_guideline, check_library, parallel, pandoc, library, memory):
             step(b, rows)
         os.chdir(ROOT)
     print(table(rows))
