@@ -177,7 +177,7 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
         data = ref_doc.data
         if isinstance(data, list):  # CSL-JSON is a bare array; CSL-YAML has `references:`
             data = {"references": data}
-            ref_doc = YamlDocument(data, _shift(ref_doc.source, ("references",)))
+            ref_doc = YamlDocument(data, ref_doc.source.shifted(("references",)))
         g.references = _validate_list(ReferencesFile, "references", Reference, ref_doc, diags, g)
 
     algo_doc = read(ALGORITHM_FILE)
@@ -233,14 +233,6 @@ def _json_problem(text: str, shown: str) -> tuple[None, list[Diagnostic]]:
     except RecursionError:
         return None, [Diagnostic.error(Location(shown, 1, 1), "yaml-too-deep", "JSON nesting is too deep")]
     return None, []
-
-
-def _shift(source: SourceMap, prefix: tuple) -> SourceMap:
-    shifted = SourceMap(source.path, text=source.text)
-    shifted.values = {prefix + k: v for k, v in source.values.items()}
-    shifted.keys = {prefix + k: v for k, v in source.keys.items()}
-    shifted.values[()] = source.values.get((), None) or next(iter(source.values.values()))
-    return shifted
 
 
 def _validate_list(file_model, list_field: str, item_model, doc: YamlDocument, diags, g: Guideline) -> list:

@@ -55,20 +55,67 @@ class Mark(NamedTuple):
 
 @dataclass
 class SourceMap:
-    """Where each value (and each mapping key) of one file was written."""
+    """Where each value (and each mapping key) of one file was written.
+
+    It keeps the file's text and, the first time a location is asked for, composes it again (the
+    parse that produced the values succeeded, so this one does) and finds the value's node by
+    walking its path. A clean file is never asked: a check pays nothing per value for locations it
+    does not print, and no node tree is kept alive for it. `prefix` is the path of the tree's root
+    in the data the loader validates (a bare CSL-JSON array is validated as `references:`)."""
 
     path: str
-    values: dict[tuple, Mark] = field(default_factory=dict)
-    keys: dict[tuple, Mark] = field(default_factory=dict)
     text: str | None = field(default=None, repr=False)  # the file's text, to find characters inside values
+    prefix: tuple = ()
+    _root: Any = field(default=None, init=False, repr=False, compare=False)  # the composed yaml.Node
     _line_starts: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def root(self) -> Any:
+        if self._root is None and self.text is not None:
+            loader = _Loader(self.text)
+            try:
+                self._root = loader.get_single_node()
+            finally:
+                loader.dispose()
+        return self._root
+
+    @property
+    def values(self) -> "_Marks":
+        return _Marks(self, key=False)
+
+    @property
+    def keys(self) -> "_Marks":
+        return _Marks(self, key=True)
+
+    def shifted(self, prefix: tuple) -> "SourceMap":
+        """The same file, its root at `prefix` of the validated data."""
+        shifted = SourceMap(self.path, self.text, prefix + self.prefix)
+        shifted._root = self._root
+        return shifted
+
+    def mark(self, path: tuple, *, key: bool = False) -> Mark | None:
+        """The mark of the value at `path` (of its key, with key=True), or None when nothing is there."""
+        p = tuple(path)
+        if p[: len(self.prefix)] != self.prefix:
+            return None
+        p = p[len(self.prefix) :]
+        if key and not p:
+            return None
+        node = self.root
+        key_node = None
+        for step in p:
+            node, key_node = _child(node, step)
+            if node is None:
+                return None
+        if node is None:
+            return None
+        return _mark(key_node if key else node)
 
     def location(self, path: tuple = (), *, key: bool = False) -> Location:
         """The location of the value at `path` (or of its key); falls back to the nearest ancestor."""
-        table = self.keys if key else self.values
         p = tuple(path)
         while True:
-            mark = table.get(p) or (self.values.get(p) if key else None)
+            mark = (self.mark(p, key=True) if key else None) or self.mark(p)
             if mark is not None:
                 return Location(self.path, mark.line, mark.column)
             if not p:
@@ -77,7 +124,7 @@ class SourceMap:
 
     def text_location(self, path: tuple, offset: int, text: str) -> Location:
         """The location of character `offset` inside the string value at `path`."""
-        mark = self.values.get(tuple(path))
+        mark = self.mark(tuple(path))
         if mark is None:
             return self.location(path)
         found = self._find_in_source(mark, offset, text)
@@ -131,6 +178,61 @@ def _count(haystack: str, needle: str, stop: int, limit: int = 10_000) -> int | 
             return None
         at = haystack.find(needle, at + 1)
     return n
+
+
+class _Marks:
+    """`source.values` / `source.keys`: the marks by path, as a read-only mapping view."""
+
+    def __init__(self, source: SourceMap, key: bool):
+        self._source, self._key = source, key
+
+    def get(self, path: tuple, default: Any = None) -> Mark | None:
+        mark = self._source.mark(path, key=self._key)
+        return default if mark is None else mark
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, tuple) and self._source.mark(path, key=self._key) is not None
+
+    def values(self):
+        """Every mark in the file (each node once, in document order)."""
+        seen: set[int] = set()
+        root = self._source.root
+        stack = [root] if root is not None else []
+        while stack:
+            node = stack.pop()
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            if isinstance(node, yaml.MappingNode):
+                for k, v in reversed(node.value):
+                    stack.append(v)
+                    if self._key:
+                        yield _mark(k)
+            elif isinstance(node, yaml.SequenceNode):
+                stack.extend(reversed(node.value))
+            if not self._key:
+                yield _mark(node)
+
+
+def _child(node: Any, step: Any) -> tuple[Any, Any]:
+    """The node at `step` (a key or an index) below `node`, and its key node; (None, None) if absent.
+    The first of duplicate keys, as the loader keeps it."""
+    if isinstance(node, yaml.MappingNode) and isinstance(step, str):
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and _key_text(key_node) == step:
+                return value_node, key_node
+    elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and 0 <= step < len(node.value):
+        return node.value[step], None
+    return None, None
+
+
+def _key_text(key_node: yaml.ScalarNode) -> str:
+    """A mapping key as the loader stores it: its value when it is a string, else as written."""
+    try:
+        key = _scalar(key_node)
+    except (ValueError, OverflowError, KeyError):
+        return key_node.value
+    return key if isinstance(key, str) else str(key_node.value)
 
 
 @dataclass
@@ -263,11 +365,11 @@ def parse_yaml(text: str, display: str) -> tuple[YamlDocument | None, list[Diagn
     if node is None:
         return None, [Diagnostic.error(Location(display, 1, 1), "yaml-empty", "file is empty")]
 
-    source = SourceMap(display, text=text)
+    source = SourceMap(display, text)
     budget = [0, 0]  # values, and characters of text, after alias expansion
     diagnostics: list[Diagnostic] = []
     try:
-        data = _build(node, (), source, budget, 0, diagnostics)
+        data = _build(node, display, budget, 0, diagnostics)
     except _Budget as exc:
         return None, [
             Diagnostic.error(
@@ -309,14 +411,12 @@ def _tab_at(text: str, mark: Any) -> bool:
     return "\t" in line[: len(line) - len(line.lstrip())]
 
 
-def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], depth: int, diags: list) -> Any:
+def _build(node: yaml.Node, display: str, budget: list[int], depth: int, diags: list) -> Any:
+    """The Python value of `node`, refusing what content must not hold. Locations are not recorded
+    here: the SourceMap finds a node from its path when one is asked for."""
     budget[0] += 1
     if budget[0] > MAX_NODES:
         raise _Budget(node.start_mark)
-    if isinstance(node, yaml.ScalarNode):
-        budget[1] += len(node.value)
-        if budget[1] > MAX_CHARS:  # a long text aliased a thousand times: small file, gigabytes to check
-            raise _Budget(node.start_mark)
     if depth > MAX_DEPTH:
         raise _Rejected(node.start_mark, "yaml-too-deep", f"YAML nesting deeper than {MAX_DEPTH} levels")
     if node.tag not in _STANDARD_TAGS:
@@ -325,21 +425,25 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
             "yaml-tag",
             f"tag {_short_tag(node.tag)} is not allowed; content files hold plain strings, numbers, lists and mappings",
         )
-    source.values[path] = _mark(node)
     if isinstance(node, yaml.ScalarNode):
+        budget[1] += len(node.value)
+        if budget[1] > MAX_CHARS:  # a long text aliased a thousand times: small file, gigabytes to check
+            raise _Budget(node.start_mark)
+        if node.tag == _STR_TAG:
+            return node.value
         try:
             return _scalar(node)
         except (ValueError, OverflowError, KeyError) as exc:  # 2026-02-30, 25:00:00, a 5,000-digit number
             diags.append(
                 Diagnostic.error(
-                    _loc(source.path, node.start_mark),
+                    _loc(display, node.start_mark),
                     "invalid-value",
                     f"{node.value[:40]!r} cannot be read ({str(exc).split(';')[0]}); fix it, or quote it if it is text",
                 )
             )
             return node.value
     if isinstance(node, yaml.SequenceNode):
-        return [_build(child, path + (i,), source, budget, depth + 1, diags) for i, child in enumerate(node.value)]
+        return [_build(child, display, budget, depth + 1, diags) for child in node.value]
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -347,25 +451,19 @@ def _build(node: yaml.Node, path: tuple, source: SourceMap, budget: list[int], d
                 raise _Rejected(key_node.start_mark, "yaml-tag", "merge keys (<<) are not allowed; write the fields out")
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _STANDARD_TAGS:
                 raise _Rejected(key_node.start_mark, "yaml-key", "mapping keys must be plain strings")
-            try:
-                key = _scalar(key_node)
-            except (ValueError, OverflowError, KeyError):
-                key = key_node.value
-            if not isinstance(key, str):
-                key = str(key_node.value)
+            key = key_node.value if key_node.tag == _STR_TAG else _key_text(key_node)
             if key in result:
-                first = source.keys.get(path + (key,))
-                where = f" (first defined on line {first.line})" if first else ""
+                first = next(k for k, _ in node.value if isinstance(k, yaml.ScalarNode) and _key_text(k) == key)
+                where = f" (first defined on line {first.start_mark.line + 1})"
                 diags.append(
                     Diagnostic.error(
-                        _loc(source.path, key_node.start_mark),
+                        _loc(display, key_node.start_mark),
                         "yaml-duplicate-key",
                         f"duplicate key {key!r}{where}",
                     )
                 )
                 continue
-            source.keys[path + (key,)] = _mark(key_node)
-            result[key] = _build(value_node, path + (key,), source, budget, depth + 1, diags)
+            result[key] = _build(value_node, display, budget, depth + 1, diags)
         return result
     raise _Rejected(node.start_mark, "yaml-syntax", "unsupported YAML node")  # pragma: no cover
 

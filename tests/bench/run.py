@@ -211,7 +211,7 @@ def library(b: Bench, rows: list[Row], guidelines: int = 200) -> None:
     original = statements.read_text()
     edits = []
     for rep in range(2):
-        statements.write_text(original.replace("Synthetic statement 1 (benchmark", f"Synthetic statement 1 (edit {rep}, benchmark", 1))
+        statements.write_text(original.replace("Synthetic statement b (benchmark", f"Synthetic statement b (edit {rep}, benchmark", 1))
         log("rebuild after editing one statement of one guideline")
         edits.append(b.build(lib, out))
     statements.write_text(original)

@@ -30,8 +30,19 @@ PATIENT_SENTENCES = (
 )
 
 
+def letters(index: int) -> str:
+    """The statement's index written in letters (0 -> 'a', 27 -> 'ab'): the text holds no number, so
+    the number rules have nothing to report, as for a real guideline whose numbers are all cited."""
+    out = ""
+    while True:
+        index, digit = divmod(index, 26)
+        out += "abcdefghijklmnopqrstuvwxyz"[digit]
+        if index == 0:
+            return out
+
+
 def _clinician_text(rng: random.Random, index: int, sentences: int) -> str:
-    out = [f"Synthetic statement {index} (benchmark text, not clinical advice)."]
+    out = [f"Synthetic statement {letters(index)} (benchmark text, not clinical advice)."]
     for _ in range(sentences):
         words = rng.sample(CLINICIAN_WORDS, 12)
         out.append(" ".join(words).capitalize() + ".")
@@ -45,14 +56,14 @@ def statement(rng: random.Random, index: int, sentences: int) -> dict:
         "id": f"syn-{index:05d}",
         "kind": kind,
         "section": section,
-        "title": f"Synthetic statement {index}",
+        "title": f"Synthetic statement {letters(index)}",
         "text": _clinician_text(rng, index, sentences),
         "citations": [REFERENCES[index % 2]],
     }
     if kind == "recommendation":
         s["grade"] = {"level": "IV", "strength": "C"}
     if kind == "evidence":
-        s["study"] = {"study": f"Synthetic study {index}", "design": "Synthetic", "participants": "None (synthetic)", "result": "None (synthetic)"}
+        s["study"] = {"study": f"Synthetic study {letters(index)}", "design": "Synthetic", "participants": "None (synthetic)", "result": "None (synthetic)"}
     if index % 5 == 0:
         s["patient"] = {
             "section": "treatment" if kind == "recommendation" else "what-is-happening",
@@ -66,7 +77,7 @@ def algorithm(statement_ids: list[str], steps: int) -> dict:
     nodes = [{"id": "start", "kind": "start", "label": "Synthetic start", "statements": [rec[0]], "next": "step-0"}]
     for i in range(steps):
         nxt = f"step-{i + 1}" if i + 1 < steps else "decide"
-        nodes.append({"id": f"step-{i}", "kind": "action", "label": f"Synthetic step {i}", "statements": [rec[i % len(rec)]], "next": nxt})
+        nodes.append({"id": f"step-{i}", "kind": "action", "label": f"Synthetic step {letters(i)}", "statements": [rec[i % len(rec)]], "next": nxt})
     nodes.append({"id": "decide", "kind": "decision", "label": "Synthetic decision?", "statements": [rec[0]],
                   "branches": [{"label": "Yes", "to": "end-a"}, {"label": "No", "to": "end-b"}]})
     nodes.append({"id": "end-a", "kind": "end", "label": "Synthetic end A", "statements": [rec[0]]})
