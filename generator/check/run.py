@@ -24,10 +24,12 @@ Rule = Callable[["Guideline", CheckContext], Iterable[Diagnostic]]
 
 def run_rules(guideline: "Guideline", ctx: CheckContext, rules: Iterable[Rule] | None = None) -> list[Diagnostic]:
     from generator.check.rules import ALL_RULES
+    from generator.content.text_fields import walked_once
 
     out: list[Diagnostic] = []
-    for rule in rules if rules is not None else ALL_RULES:
-        out.extend(rule(guideline, ctx))
+    with walked_once():
+        for rule in rules if rules is not None else ALL_RULES:
+            out.extend(rule(guideline, ctx))
     return out
 
 

@@ -14,6 +14,8 @@ left out. Each field has a kind:
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import functools
 import types
 import typing
@@ -92,15 +94,15 @@ def _constrained(annotation, info: FieldInfo | None = None) -> bool:
 
 
 @functools.lru_cache(maxsize=None)
-def _text_fields(model: type[ContentModel]) -> tuple[tuple[str, str, str], ...]:
-    """(field name, kind, audience) of every field of `model` that can hold free text."""
+def _text_fields(model: type[ContentModel]) -> dict[str, tuple[str, str]]:
+    """field name -> (kind, audience) for every field of `model` that can hold free text."""
     if issubclass(model, PATIENT_MODELS):
         audience = "patient"
     elif issubclass(model, SHARED_MODELS) or model is m.GuidelineMeta:
         audience = "both"
     else:
         audience = "clinician"
-    out = []
+    out = {}
     for name, info in model.model_fields.items():
         if _constrained(info.annotation, info):
             continue
@@ -110,14 +112,13 @@ def _text_fields(model: type[ContentModel]) -> tuple[tuple[str, str, str], ...]:
             kind = "identifier"
         else:
             kind = "plain"
-        out.append((name, kind, audience))
-    return tuple(out)
+        out[name] = (kind, audience)
+    return out
 
 
 def _walk(obj: ContentModel) -> Iterator[TextField]:
-    kinds = {name: (kind, audience) for name, kind, audience in _text_fields(type(obj))}
-    for name in type(obj).model_fields:
-        value = getattr(obj, name, None)
+    kinds = _text_fields(type(obj))
+    for name, value in obj.__dict__.items():  # the model's fields, in their declared order
         if isinstance(value, ContentModel):
             yield from _walk(value)
         elif isinstance(value, list):
@@ -132,8 +133,32 @@ def _walk(obj: ContentModel) -> Iterator[TextField]:
             yield TextField(obj, name, value, kind == "markdown", audience, kind)
 
 
+_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("text_fields_memo", default=None)
+
+
+@contextlib.contextmanager
+def walked_once() -> Iterator[None]:
+    """Within this block, iter_text walks each guideline once and hands every later caller the same
+    fields (the check runs several rules over all text; nothing changes the guideline meanwhile)."""
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
+
+
 def iter_text(g: Guideline) -> Iterator[TextField]:
     """Every text field of the guideline: guideline.yaml, statements, algorithm (features included), references, vignettes, sign-off."""
+    memo = _MEMO.get()
+    if memo is None:
+        return _iter_text(g)
+    entry = memo.get(id(g))
+    if entry is None or entry[0] is not g:
+        entry = memo[id(g)] = (g, tuple(_iter_text(g)))
+    return iter(entry[1])
+
+
+def _iter_text(g: Guideline) -> Iterator[TextField]:
     if g.meta is not None:
         yield from _walk(g.meta)
     for s in g.statements:

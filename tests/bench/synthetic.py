@@ -31,8 +31,8 @@ PATIENT_SENTENCES = (
 
 
 def letters(index: int) -> str:
-    """The statement's index written in letters (0 -> 'a', 27 -> 'ab'): the text holds no number, so
-    the number rules have nothing to report, as for a real guideline whose numbers are all cited."""
+    """The statement's index written in letters (0 -> 'a', 27 -> 'ab'): the only number a statement
+    holds is the one its citation gives, as in a real guideline whose numbers are all cited."""
     out = ""
     while True:
         index, digit = divmod(index, 26)
@@ -41,8 +41,8 @@ def letters(index: int) -> str:
             return out
 
 
-def _clinician_text(rng: random.Random, index: int, sentences: int) -> str:
-    out = [f"Synthetic statement {letters(index)} (benchmark text, not clinical advice)."]
+def _clinician_text(rng: random.Random, index: int, sentences: int, share: int) -> str:
+    out = [f"Synthetic statement {letters(index)} (benchmark text, not clinical advice): a response in {share}% of the sample."]
     for _ in range(sentences):
         words = rng.sample(CLINICIAN_WORDS, 12)
         out.append(" ".join(words).capitalize() + ".")
@@ -50,6 +50,7 @@ def _clinician_text(rng: random.Random, index: int, sentences: int) -> str:
 
 
 def statement(rng: random.Random, index: int, sentences: int) -> dict:
+    share = rng.randint(5, 95)
     kind = ("recommendation", "background", "evidence", "definition")[index % 4]
     section = {"recommendation": "treatment", "background": "treatment", "evidence": "evidence", "definition": "definitions"}[kind]
     s: dict = {
@@ -57,8 +58,9 @@ def statement(rng: random.Random, index: int, sentences: int) -> dict:
         "kind": kind,
         "section": section,
         "title": f"Synthetic statement {letters(index)}",
-        "text": _clinician_text(rng, index, sentences),
-        "citations": [REFERENCES[index % 2]],
+        "text": _clinician_text(rng, index, sentences, share),
+        # the number the text states, given by the citation's locator: the number rule checks it as it would a real one
+        "citations": [{"key": REFERENCES[index % 2], "locator": f"results: response {share}%"}],
     }
     if kind == "recommendation":
         s["grade"] = {"level": "IV", "strength": "C"}

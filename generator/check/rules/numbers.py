@@ -27,6 +27,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Iterator
 
+from generator.check.word_pattern import alternation
 from generator.content.loader import Guideline
 from generator.content.models import ContentModel, Statement
 from generator.diagnostics import Diagnostic
@@ -37,7 +38,7 @@ TEENS = {"ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, 
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _DIGITS = r"(?:\d+(?:[.·]\d+)?|\.\d+)"  # "·" is the Lancet's decimal point (0·20)
 _UNIT = "|".join(UNITS)
-_WORD = rf"(?:(?:{'|'.join(TENS)})(?:[- ](?:{_UNIT}))?|{'|'.join(TEENS)}|{_UNIT})"
+_WORD = alternation([(t, rf"(?:[- ](?:{_UNIT}))?") for t in TENS] + [(w, "") for w in (*TEENS, *UNITS)])
 NUMBER = re.compile(rf"(?<![\w.·])(?:{_DIGITS}(?![\w])|\b{_WORD}\b)", re.IGNORECASE)
 RATIO = re.compile(rf"(?<![\w.·])({_DIGITS}) (?:in|out of) ({_DIGITS})(?!\w)", re.IGNORECASE)
 LIST_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)  # "1. " opening a Markdown list item
@@ -60,7 +61,10 @@ def value(token: str) -> Decimal | None:
 def numbers_in(text: str, *, checked: bool = False) -> Iterator[tuple[int, str, Decimal]]:
     """(offset, as written, value) for every number in `text`. In checked text (`checked=True`) the word
     "one" and the numbers of Markdown list markers ("1. ") are not numbers."""
-    markers = {m.start() + len(m.group()) - len(m.group().lstrip()) for m in LIST_MARKER.finditer(text)} if checked else set()
+    markers = (
+        {m.start() + len(m.group()) - len(m.group().lstrip()) for m in LIST_MARKER.finditer(text)}
+        if checked and ("." in text or ")" in text) else set()
+    )
     for m in NUMBER.finditer(text):
         if checked and (m.start() in markers or m.group().lower() == "one"):
             continue
@@ -72,7 +76,7 @@ def numbers_in(text: str, *, checked: bool = False) -> Iterator[tuple[int, str, 
 def unsupported(text: str, supported: set[Decimal]) -> Iterator[tuple[int, str]]:
     """(offset, as written) of each number in `text` that `supported` does not contain."""
     in_ratio: set[int] = set()
-    for m in RATIO.finditer(text):
+    for m in RATIO.finditer(text) if " in " in text or " out of " in text else ():
         share, whole = value(m.group(1)), value(m.group(2))
         in_ratio.update((m.start(1), m.start(2)))
         if share is None or not whole:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from generator.check.word_pattern import alternation
 from generator.content import models as m
 from generator.content.loader import Guideline
 from generator.content.text_fields import iter_text
@@ -39,16 +40,17 @@ UK = "British"
 US = "American"
 
 
+def _pattern(entries: list[tuple[str, str]]) -> re.Pattern:
+    return re.compile(r"(?<![\w-])" + alternation(entries) + r"(?![\w-])", re.IGNORECASE)
+
+
 PATTERNS = {
-    UK: re.compile(
-        r"(?<![\w-])(?:" + "|".join([re.escape(uk) + end for uk, _, end in WORD_STARTS] + [re.escape(s) + "is" + ISE_ENDINGS for s in ISE_STEMS]) + r"|analys(?:e|ed|es|ing))(?![\w-])",
-        re.IGNORECASE,
-    ),
-    US: re.compile(
-        r"(?<![\w-])(?:" + "|".join([re.escape(us) + end for _, us, end in WORD_STARTS] + [re.escape(s) + "iz" + ISE_ENDINGS for s in ISE_STEMS]) + r"|analyz(?:e|ed|es|ing))(?![\w-])",
-        re.IGNORECASE,
-    ),
+    UK: _pattern([(uk, end) for uk, _, end in WORD_STARTS] + [(s + "is", ISE_ENDINGS) for s in ISE_STEMS] + [("analys", "(?:e|ed|es|ing)")]),
+    US: _pattern([(us, end) for _, us, end in WORD_STARTS] + [(s + "iz", ISE_ENDINGS) for s in ISE_STEMS] + [("analyz", "(?:e|ed|es|ing)")]),
 }
+# Both conventions in one pass: a text holds few such words, each then told apart by PATTERNS.
+EITHER = _pattern([(w, end) for uk, us, end in WORD_STARTS for w in (uk, us)]
+                  + [(s + z, ISE_ENDINGS) for s in ISE_STEMS for z in ("is", "iz")] + [("analy" + z, "(?:e|ed|es|ing)") for z in "sz"])
 # Words spelled so in both conventions.
 NEUTRAL = re.compile(r"^(?:colorectal|colorimetr)", re.IGNORECASE)
 
@@ -73,9 +75,11 @@ def _words(g: Guideline) -> Iterator[tuple[str, object, re.Match]]:
         owner = type(field.owner)
         if field.kind == "identifier" or owner is m.Reference or owner is m.CslName or (owner, field.field) in SKIPPED:
             continue
-        for name, pattern in PATTERNS.items():
-            for match in pattern.finditer(field.text):
-                if not NEUTRAL.match(match.group()):
+        for match in EITHER.finditer(field.text):
+            if NEUTRAL.match(match.group()):
+                continue
+            for name, pattern in PATTERNS.items():
+                if pattern.fullmatch(match.group()):
                     yield name, field, match
 
 

@@ -25,11 +25,25 @@ _UNSAFE_SCHEME = re.compile(r"(?i)\b(javascript|vbscript|data|file)\s*(?::|&colo
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#")
 _RAW_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>|<!--")
 LONG_WORD = 60
+# Whatever any check below could report starts with a character outside printable ASCII (hidden
+# and bidirectional characters), a brace (template code), `<` (HTML), a Markdown link or image
+# marker, a scheme word before a colon or an entity, or is a word longer than LONG_WORD. Most text
+# has none of them and is passed after these scans instead of six.
+_SUSPECT = re.compile(r"[^\x20-\x7e\t\n\r]|[{}<]|\]\(|\]:|!\[")
+
+
+def _maybe_unsafe(text: str) -> bool:
+    if _SUSPECT.search(text):
+        return True
+    if (":" in text or "&" in text) and _UNSAFE_SCHEME.search(text):
+        return True
+    return len(text) > LONG_WORD and max(map(len, text.split()), default=0) > LONG_WORD
 
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     for field in iter_text(g):
-        yield from _check_field(field)
+        if field.kind == "identifier" or _maybe_unsafe(field.text):
+            yield from _check_field(field)
 
 
 def _at(field: TextField, offset: int):
