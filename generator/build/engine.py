@@ -39,6 +39,7 @@ from generator.build.check_cache import CheckCache
 from generator.build.hashing import canonical_json, file_sha256, generator_fingerprint, module_fingerprint, sha256, tree_hash
 from generator.build.hashing import MAX_OUTPUT_BYTES, MAX_TREE_FILE_BYTES, signed_by_us, sign
 from generator.build.checked import Checked, load_and_check
+from generator.build.workers import for_build as size_pool
 from generator.diagnostics import Diagnostic, display_path, one_line
 from generator.render.process import die_with_parent
 from generator.render.site_index import read_regular
@@ -361,9 +362,12 @@ class Workers:
     """Renders documents: in this process with one worker, else in a process pool started on first
     use (`requested` workers, default: the CPUs). `collect` hands back what has finished."""
 
-    def __init__(self, requested: int | None, modules: tuple[str, ...]):
+    def __init__(self, requested: int | None, modules: tuple[str, ...], work: int = 1, notify: Callable[[str], None] | None = None):
         self.requested = requested
         self.modules = modules
+        self.work = work  # documents planned: never more workers than that, nor than memory holds (workers.py)
+        self.notify = notify
+        self.size: int | None = None  # fixed on the first submit
         self.pool: ProcessPoolExecutor | None = None
         self.running: dict[Future, Decision] = {}
         self.finished: list[tuple[Decision, Rendered]] = []
@@ -374,7 +378,10 @@ class Workers:
 
     def submit(self, decision: Decision) -> None:
         job = decision.job
-        n = self.requested or default_jobs()
+        if self.size is None:
+            pdf = any(m in self.modules for m in PDF_MODULES)
+            self.size = size_pool(self.requested or default_jobs(), self.work, pdf, self.notify, self.requested is not None)
+        n = self.size
         if n <= 1:
             self.finished.append((decision, render_document(job.spec.module, job.view, decision.deps, job.spec.filename)))
             return
@@ -707,8 +714,10 @@ def build(
     html_only: bool = False,
     progress: Progress | None = None,
     templates_root: Path | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> BuildReport:
-    """Build every source into `out/<id>/`: plan, decide, render, write; manifest last per guideline."""
+    """Build every source into `out/<id>/`: plan, decide, render, write; manifest last per guideline.
+    `notify` gets a one-line note when the worker count is lowered (workers.py)."""
     start = time.perf_counter()
     out = Path(out)
     documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
@@ -723,7 +732,7 @@ def build(
     ledger.report.removed = removed
 
     preload = PDF_MODULES if any(d.pdf for d in chosen) else ()
-    workers = Workers(jobs, tuple(dict.fromkeys((*preload, *(d.module for d in chosen)))))
+    workers = Workers(jobs, tuple(dict.fromkeys((*preload, *(d.module for d in chosen)))), len(planned), notify)
     pending = list(planned)
     try:
         while pending or workers.busy:

@@ -33,6 +33,10 @@ class _Progress:
         elif outcome.status == "built":
             click.echo(f"built   {where} ({outcome.seconds:.2f} s)")
 
+    def note(self, line: str) -> None:
+        self.clear()
+        click.echo(line)
+
     def clear(self) -> None:
         if self.live and self.shown:
             click.echo("\r\x1b[K", nl=False)
@@ -45,7 +49,7 @@ def register(group: click.Group) -> None:
     @click.option("--out", "out", type=click.Path(file_okay=False), default="build", show_default=True,
                   help="Output folder; each guideline goes to OUT/<guideline-id>/.")
     @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
-                  help="Worker processes rendering in parallel (default: the number of CPUs).")
+                  help="Worker processes rendering in parallel (default: the number of CPUs; lowered to the documents to render and to what available memory holds).")
     @click.option("--force", is_flag=True, help="Render every document, even those whose inputs did not change.")
     @click.option("--html-only", is_flag=True, help="Build the HTML and SVG documents only, no PDFs.")
     @click.option("--shard", metavar="K/N", help="Build only the guidelines of shard K of N (stable, by guideline id).")
@@ -83,7 +87,7 @@ def register(group: click.Group) -> None:
             sys.exit(EXIT_OK)
         progress = _Progress(live=sys.stdout.isatty())
         try:
-            report = builder.build(sources, Path(out), jobs=jobs, force=force, html_only=html_only, progress=progress)
+            report = builder.build(sources, Path(out), jobs=jobs, force=force, html_only=html_only, progress=progress, notify=progress.note)
         except builder.BuildError as exc:
             click.echo(f"error: {exc}")
             sys.exit(EXIT_ERRORS)
