@@ -27,6 +27,7 @@ import importlib
 import json
 import os
 import re
+import signal
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -286,9 +287,10 @@ def _companions(filename: str, entry: Any) -> dict[str, str]:
 
 
 def init_worker(modules: tuple[str, ...], parent: int) -> None:
-    """Process-pool initializer: die with the build, and import each document module once
-    (WeasyPrint, fonts, compiled CSS)."""
+    """Process-pool initializer: die with the build, leave Ctrl-C to the build, and import each
+    document module once (WeasyPrint, fonts, compiled CSS)."""
     die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the build process handles Ctrl-C (one line, exit 130)
     for name in modules:
         try:
             importlib.import_module(name)
@@ -404,9 +406,12 @@ class Workers:
         done, self.finished = self.finished, []
         return done
 
-    def close(self) -> None:
+    def close(self, interrupted: bool = False) -> None:
         if self.pool is None:
             return
+        if interrupted:  # Ctrl-C: stop the workers now, not after their current document
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.kill()
         self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None
 
@@ -734,6 +739,7 @@ def build(
     preload = PDF_MODULES if any(d.pdf for d in chosen) else ()
     workers = Workers(jobs, tuple(dict.fromkeys((*preload, *(d.module for d in chosen)))), len(planned), notify)
     pending = list(planned)
+    interrupted = True  # until the loop ends normally: Ctrl-C, or an error
     try:
         while pending or workers.busy:
             ready = [job for job in pending if ledger.needs_settled(job)]
@@ -749,7 +755,8 @@ def build(
                 ledger.settle(decision.job, write_outputs(decision, rendered, folders[decision.job.guideline]))  # 4. write
             if not ready and not finished and not workers.busy and pending:  # pragma: no cover - select_documents prevents it
                 raise BuildError("documents wait on each other: " + ", ".join(j.spec.name for j in pending))
+        interrupted = False
     finally:
-        workers.close()
+        workers.close(interrupted=interrupted)
     ledger.report.seconds = time.perf_counter() - start
     return ledger.report

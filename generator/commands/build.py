@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from pathlib import Path
@@ -43,6 +44,24 @@ class _Progress:
             self.shown = False
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
+
+
+def _interruptible(command):
+    """Ctrl-C: one line and exit 130. The workers ignore SIGINT and are stopped by the engine, so no
+    traceback is printed; every file written so far is complete (atomic writes), the rest is redone."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            click.echo("\nbuild: interrupted (the files written so far are complete; build again to finish)", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return run
+
+
 def register(group: click.Group) -> None:
     @group.command()
     @click.argument("paths", nargs=-1, type=click.Path())
@@ -55,6 +74,7 @@ def register(group: click.Group) -> None:
     @click.option("--shard", metavar="K/N", help="Build only the guidelines of shard K of N (stable, by guideline id).")
     @click.option("--strict", is_flag=True, help="Treat check warnings as errors.")
     @click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
+    @_interruptible
     def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, strict: bool, today: str | None) -> None:
         """Check, then build the documents whose inputs changed (incremental, atomic, parallel)."""
         from generator.build import engine as builder

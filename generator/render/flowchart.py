@@ -24,6 +24,7 @@ from generator.content.paths import TEMPLATES
 from generator.render.environment import environment
 from generator.render.typography import dashes
 from generator.render.numbering import number_key, statement_numbers
+from generator.render.process import child_dies_with_parent
 
 DOT_COMMAND = "graphviz-pure"
 WRAP = {"start": 20, "end": 20, "action": 20, "decision": 24}  # characters per line of a label
@@ -363,7 +364,8 @@ def run_dot(source: str) -> bytes:
     env = {"PATH": os.environ.get("PATH", ""), "LC_ALL": "C.UTF-8", "SOURCE_DATE_EPOCH": "0"}
     try:
         done = subprocess.run(
-            [dot_command(), "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_S, env=env
+            [dot_command(), "-Tsvg"], input=source.encode("utf-8"), capture_output=True, timeout=TIMEOUT_S, env=env,
+            preexec_fn=child_dies_with_parent(),  # a build killed with kill -9 leaves no graphviz running
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise FlowchartError(f"could not run {DOT_COMMAND}: {exc}") from None
