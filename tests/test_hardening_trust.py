@@ -191,3 +191,22 @@ def test_out_is_never_the_working_directory_or_a_guideline_folder(tmp_path, cli,
     assert result.exit_code == 2, result.output
     assert "--out" in result.output and "Traceback" not in result.output
     assert sorted(p.relative_to(project) for p in project.rglob("*") if ".cache" not in p.parts) == before
+
+
+def test_a_huge_file_beside_the_content_is_never_read(tmp_path, cli):
+    """A 3 GB file in a guideline folder (a scan, an archive, a stray export) was read whole for the
+    cache key on every check. Only what the loader reads is hashed, with a size bound: the big files
+    are not opened at all, cold or warm, and a content file over the loader's limit is not read either."""
+    project = _project(tmp_path)
+    folder = project / "content" / "minimal"
+    big = {folder / "scan.tiff": 3 << 30, folder / "notes.yaml": 3 << 30}
+    for path, size in big.items():
+        with open(path, "wb") as fh:
+            fh.truncate(size)  # sparse: costs no disk
+    for run in ("cold", "warm"):
+        with RECORDER.recording() as rec:
+            result = _cli(cli, project, tmp_path / "victim", "check", "content")
+        assert "Traceback" not in result.output, result.output
+        assert "notes.yaml" in result.output  # the unknown-file warning names it ...
+        opened = {os.path.realpath(p) for p, _ in rec.opened()}
+        assert not opened & {os.path.realpath(p) for p in big}, run  # ... without reading it
