@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 
 import click
 
 from generator import __version__
 from generator.diagnostics import format_diagnostics, summary_line
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from, today_from
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from, format_option, strict_option, today_option
+from generator.errors import GuidelineError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class GuidelineGroup(click.Group):
+    """The command group that turns every `GuidelineError` a command raises into one line on stderr
+    (`error: <message>`, control characters escaped) and its exit code: the one place where the
+    program's own errors are caught (generator/errors.py)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GuidelineError as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(cls=GuidelineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="guideline")
 def main() -> None:
     """Check and publish clinical guidelines kept as YAML.
@@ -22,18 +37,17 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="text: path:line:col lines; json: an array; github: Actions annotations.")
-@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
-@click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
-def check(paths, fmt: str, strict: bool, today: str | None) -> None:
+@format_option("text", "json", "github", help="text: path:line:col lines; json: an array; github: Actions annotations.")
+@strict_option()
+@today_option()
+def check(paths, fmt: str, strict: bool, today: dt.date) -> None:
     """Validate guidelines: schema, citations, DOIs, grading, algorithm, codes, dates, text safety."""
     from generator.check.run import CheckContext
     from generator.build.check_cache import CheckCache
     from generator.build.checked import load_and_check
 
     folders = folders_from(paths)
-    ctx = CheckContext(today=today_from(today), strict=strict)
+    ctx = CheckContext(today=today, strict=strict)
     diagnostics = load_and_check(folders, ctx, CheckCache.default()).diagnostics  # unchanged folders: from the cache
     n_guidelines = len(folders)
     output = format_diagnostics(diagnostics, fmt)

@@ -47,6 +47,7 @@ from generator.render.site_index import read_regular
 from generator.render import documents as document_registry
 from generator.render.documents import DocumentSpec
 from generator.content.paths import PROJECT_ROOT, TEMPLATES
+from generator.errors import GuidelineError
 
 MANIFEST = "manifest.json"
 # Imported by every worker before its first job when PDFs are built: WeasyPrint, its font
@@ -58,7 +59,7 @@ _SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-class BuildError(Exception):
+class BuildError(GuidelineError):
     """A problem that stops the build before anything is written (exit code 1)."""
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import strict_option, today_option
+
 
 class _Progress:
     """A live status line on a terminal; elsewhere (CI logs) one plain line per document built or
@@ -72,15 +74,15 @@ def register(group: click.Group) -> None:
     @click.option("--force", is_flag=True, help="Render every document, even those whose inputs did not change.")
     @click.option("--html-only", is_flag=True, help="Build the HTML and SVG documents only, no PDFs.")
     @click.option("--shard", metavar="K/N", help="Build only the guidelines of shard K of N (stable, by guideline id).")
-    @click.option("--strict", is_flag=True, help="Treat check warnings as errors.")
-    @click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
+    @strict_option(help="Treat check warnings as errors.")
+    @today_option()
     @_interruptible
-    def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, strict: bool, today: str | None) -> None:
+    def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, strict: bool, today) -> None:
         """Check, then build the documents whose inputs changed (incremental, atomic, parallel)."""
         from generator.build import engine as builder
         from generator.check.run import CheckContext
         from generator.build.check_cache import CheckCache
-        from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from, today_from
+        from generator.commands.options import EXIT_ERRORS, EXIT_OK, folders_from
         from generator.diagnostics import format_diagnostics, summary_line
 
         started = time.perf_counter()
@@ -92,7 +94,7 @@ def register(group: click.Group) -> None:
         problem = builder.output_folder_problem(out, folders)
         if problem:
             raise click.BadParameter(problem, param_hint="--out")
-        ctx = CheckContext(today=today_from(today), strict=strict)
+        ctx = CheckContext(today=today, strict=strict)
         prepared = builder.prepare(folders, ctx, cache=CheckCache.default())
         text = format_diagnostics(prepared.diagnostics, "text")
         if text:
@@ -106,11 +108,8 @@ def register(group: click.Group) -> None:
             click.echo(f"build: shard {shard_spec[0]}/{shard_spec[1]} holds none of the {len(prepared.sources)} guidelines")
             sys.exit(EXIT_OK)
         progress = _Progress(live=sys.stdout.isatty())
-        try:
+        try:  # a BuildError ends the command in the CLI (exit code 1)
             report = builder.build(sources, Path(out), jobs=jobs, force=force, html_only=html_only, progress=progress, notify=progress.note)
-        except builder.BuildError as exc:
-            click.echo(f"error: {exc}")
-            sys.exit(EXIT_ERRORS)
         except OSError as exc:
             click.echo(f"error: {exc.filename or out}: {exc.strerror or exc}")
             sys.exit(EXIT_ERRORS)

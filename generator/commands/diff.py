@@ -8,14 +8,14 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from generator.commands.options import EXIT_OK, format_option
 
 
 @click.command("diff")
 @click.argument("args", nargs=-1, metavar="[REVISION] [PATH ...]")
 @click.option("--since-release", is_flag=True,
               help="Compare with the previous release tag (<guideline-id>/vX.Y.Z or vX.Y.Z) instead of a REVISION.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@format_option("text", "json", "markdown")
 def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
     """List statement-level changes between REVISION (any git revision: a tag, a commit, HEAD~3) and the
     working tree, for each guideline under PATH (default: content/).
@@ -25,7 +25,6 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
     from generator.history.changes import ChangesError, compare, load_at_revision, previous_release
     from generator.commands.options import folders_from
     from generator.content.loader import load_guideline
-    from generator.diagnostics import one_line
 
     if since_release:
         rev, paths = None, args
@@ -34,26 +33,22 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
             raise click.UsageError("give a git revision to compare with (e.g. HEAD~1, v1.0.0), or --since-release")
         rev, paths = args[0], args[1:]
     folders = folders_from(paths)
-    results = []
-    try:
-        for folder in folders:
-            current = load_guideline(folder).guideline
-            if current.meta is None:
-                raise ChangesError(f"{folder}: guideline.yaml does not load; run `guideline check {folder}`")
-            if since_release:
-                release = previous_release(folder, current.id, current.meta.version)
-                if release is None:
-                    results.append({"guideline": current.id, "title": current.meta.title, "first_version": True,
-                                    "to": {"revision": "working tree", "version": current.meta.version}})
-                    continue
-                old_rev = release.tag
-            else:
-                old_rev = rev
-            old = load_at_revision(folder, old_rev)
-            results.append(compare(old, current, old_label=old_rev))
-    except ChangesError as exc:
-        click.echo(f"error: {one_line(str(exc))}", err=True)  # names in it may hold line breaks or escapes
-        sys.exit(EXIT_USAGE)
+    results = []  # a ChangesError (unknown revision, not a repository) ends the command with exit code 2
+    for folder in folders:
+        current = load_guideline(folder).guideline
+        if current.meta is None:
+            raise ChangesError(f"{folder}: guideline.yaml does not load; run `guideline check {folder}`")
+        if since_release:
+            release = previous_release(folder, current.id, current.meta.version)
+            if release is None:
+                results.append({"guideline": current.id, "title": current.meta.title, "first_version": True,
+                                "to": {"revision": "working tree", "version": current.meta.version}})
+                continue
+            old_rev = release.tag
+        else:
+            old_rev = rev
+        old = load_at_revision(folder, old_rev)
+        results.append(compare(old, current, old_label=old_rev))
     if fmt == "json":
         click.echo(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False))
     elif fmt == "markdown":

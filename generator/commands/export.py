@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, today_option
 
 
 @click.group("export")
@@ -19,20 +20,20 @@ def export_group() -> None:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--out", "out", type=click.Path(file_okay=False), default="build", show_default=True,
               help="Output folder; each bundle goes to <out>/<guideline-id>/fhir-bundle.json.")
-@click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
-def export_fhir(paths, out: str, today: str | None) -> None:
+@today_option()
+def export_fhir(paths, out: str, today: dt.date) -> None:
     """Write a FHIR R5 Bundle (Composition, PlanDefinitions, Citations) per guideline.
 
     The guideline must pass `guideline check` first: a guideline with errors is not exported.
     """
     from generator.build.checked import load_and_check
     from generator.check.run import CheckContext
-    from generator.commands.options import folders_from, today_from
+    from generator.commands.options import folders_from
     from generator.diagnostics import format_diagnostics
-    from generator.export.fhir import ExportError, export_guideline
+    from generator.export.fhir import export_guideline
 
     folders = folders_from(paths)
-    checked = load_and_check(folders, CheckContext(today=today_from(today)))
+    checked = load_and_check(folders, CheckContext(today=today))
     errors = [d for d in checked.diagnostics if d.is_error]
     if errors:
         click.echo(format_diagnostics(errors, "text"))
@@ -41,11 +42,7 @@ def export_fhir(paths, out: str, today: str | None) -> None:
     failed = False
     for g in checked.guidelines:
         try:
-            path = export_guideline(g, Path(out))
-        except ExportError as exc:
-            click.echo(f"error: {exc}", err=True)
-            failed = True
-            continue
+            path = export_guideline(g, Path(out))  # an ExportError ends the command (exit code 1)
         except ValueError as exc:  # the FHIR models rejected the bundle: a bug in the exporter, not the content
             click.echo(f"error: {g.id}: the generated bundle is not valid FHIR R5 (please report this):\n{exc}", err=True)
             failed = True

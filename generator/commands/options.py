@@ -1,4 +1,5 @@
-"""What every command shares: exit codes and the turning of raw option values into stage inputs."""
+"""What every command shares: exit codes, the options several commands take (defined once, as
+decorators), and the turning of raw option values into stage inputs."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ from pathlib import Path
 
 import click
 
-from generator.content.folders import UsageError, guideline_folders
+from generator.content.folders import guideline_folders
+from generator.errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE  # noqa: F401 - the commands import them from here
 
-EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-
+TODAY_HELP = "The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY)."
+FORMAT_HELP = {
+    "text": "text: readable lines",
+    "json": "json: one JSON document",
+    "markdown": "markdown: for a pull request or an issue",
+    "github": "github: GitHub Actions annotations",
+}
 
 
 def today_from(value: str | None) -> dt.date:
@@ -25,9 +32,25 @@ def today_from(value: str | None) -> dt.date:
         raise click.BadParameter(f"{raw!r} is not a date like 2026-01-31", param_hint="--today") from None
 
 
+def today_option(help: str = TODAY_HELP):
+    """`--today YYYY-MM-DD`: the command receives `today` as a `datetime.date` (default: today, or
+    $GUIDELINE_TODAY); a malformed date is a usage error."""
+    return click.option("--today", "today", metavar="YYYY-MM-DD", help=help,
+                        callback=lambda ctx, param, value: today_from(value))
+
+
+def strict_option(help: str = "Treat warnings as errors."):
+    """`--strict`: the command receives `strict` (bool)."""
+    return click.option("--strict", "strict", is_flag=True, help=help)
+
+
+def format_option(*choices: str, help: str | None = None):
+    """`--format` with the given choices, the first being the default: the command receives `fmt`."""
+    return click.option("--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True,
+                        help=help or "; ".join(FORMAT_HELP[c] for c in choices) + ".")
+
+
 def folders_from(paths) -> list[Path]:
-    """The guideline folders named by PATH arguments (default: content/), or a usage error."""
-    try:
-        return guideline_folders([Path(p) for p in paths])
-    except UsageError as exc:
-        raise click.UsageError(str(exc)) from None
+    """The guideline folders named by PATH arguments (default: content/); a `UsageError` (exit code 2)
+    otherwise."""
+    return guideline_folders([Path(p) for p in paths])

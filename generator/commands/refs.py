@@ -11,6 +11,8 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import format_option
+
 
 class FiniteFloatRange(click.FloatRange):
     """A FloatRange that also refuses `nan` and `inf` (which every comparison lets through)."""
@@ -40,7 +42,7 @@ def register(group: click.Group) -> None:
                   help="Ask again about DOIs cached longer ago than this (at most 36500) [default: 30].")
     @click.option("--mailto", envvar="GUIDELINE_MAILTO", default=None, metavar="EMAIL",
                   help="Contact address sent to Crossref (its 'polite pool'); also $GUIDELINE_MAILTO.")
-    @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+    @format_option("text", "json", "github")
     def verify(paths, online, api, cache_dir, timeout, refresh, max_age, mailto, fmt) -> None:
         """Confirm each reference's DOI exists at Crossref, that its registered title matches ours,
         and that Crossref records no retraction or expression of concern."""

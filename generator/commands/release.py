@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, today_option
 
 
 @click.command("release")
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.argument("version")
 @click.option("--dry-run", is_flag=True, help="Say what would be written and tagged; change nothing.")
-@click.option("--today", metavar="YYYY-MM-DD", help="The release date and the date checks run against (default: today, or $GUIDELINE_TODAY).")
-def release_command(folder: str, version: str, dry_run: bool, today: str | None) -> None:
+@today_option(help="The release date and the date checks run against (default: today, or $GUIDELINE_TODAY).")
+def release_command(folder: str, version: str, dry_run: bool, today: dt.date) -> None:
     """Release the guideline in FOLDER as VERSION: refuse a version lower than the latest release or a
     smaller step than its changes need (docs/release.md), write the changelog entry from the
     statement diff (unless the authors wrote one), check strictly, commit guideline.yaml and create
@@ -25,19 +26,14 @@ def release_command(folder: str, version: str, dry_run: bool, today: str | None)
     """
     from generator.build.checked import load_and_check
     from generator.check.run import CheckContext
-    from generator.commands.options import today_from
     from generator.diagnostics import format_diagnostics
     from generator.tools.release import ReleaseError, commit_and_tag, plan_release, write_release
 
-    day = today_from(today)
+    day = today
     path = Path(folder)
     if not (path / "guideline.yaml").is_file():
         raise click.UsageError(f"{folder!r} is not a guideline folder (it has no guideline.yaml)")
-    try:
-        plan = plan_release(path, version)
-    except ReleaseError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_ERRORS)
+    plan = plan_release(path, version)  # a ReleaseError says why not (exit code 1)
     since = f"since {plan.previous.tag}" if plan.previous else "first release"
     click.echo(f"release {plan.tag} ({since}; the changes need at least a {plan.required} release)")
     for reason in plan.reasons:
@@ -64,8 +60,7 @@ def release_command(folder: str, version: str, dry_run: bool, today: str | None)
         commit_and_tag(plan, guidelines[0].meta.title if guidelines and guidelines[0].meta else plan.guideline_id)
     except ReleaseError as exc:
         meta.write_text(before, encoding="utf-8")
-        click.echo(f"error: {exc} (guideline.yaml restored)", err=True)
-        sys.exit(EXIT_ERRORS)
+        raise ReleaseError(f"{exc} (guideline.yaml restored)") from None
     click.echo(f"released {plan.tag}")
 
 

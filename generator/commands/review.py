@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, format_option, today_option
 
 
 @click.command("review-report")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True)
+@format_option("text", "json", "markdown")
 @click.option("--within", "within", type=click.IntRange(min=0), default=90, show_default=True, metavar="DAYS",
               help="Flag items due within this many days.")
-@click.option("--today", metavar="YYYY-MM-DD", help="The date to report against (default: today, or $GUIDELINE_TODAY).")
-def review_report(paths, fmt: str, within: int, today: str | None) -> None:
+@today_option(help="The date to report against (default: today, or $GUIDELINE_TODAY).")
+def review_report(paths, fmt: str, within: int, today: dt.date) -> None:
     """List each guideline's review_by and every statement's last_reviewed / review_due, sorted by due
     date, flagging overdue items and items due within --within days.
 
     Exit status: 0 (the report is printed even when items are overdue; `guideline check` is the gate),
     1 when a guideline cannot be loaded, 2 for usage errors.
     """
-    from generator.commands.options import folders_from, today_from
+    from generator.commands.options import folders_from
     from generator.diagnostics import one_line
     from generator.content.loader import load_guideline
     from generator.tools.review_report import build_report, format_markdown, format_text
 
-    day = today_from(today)
+    day = today
     folders = folders_from(paths)
     guidelines, failed = [], []
     for folder in folders:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 from pathlib import Path
 
 import click
+
+from generator.commands.options import today_option
 
 
 def register(group: click.Group) -> None:
@@ -21,15 +24,15 @@ def register(group: click.Group) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"), show_default=True,
               help="Build folder to write to and serve.")
 @click.option("--pdf", "with_pdf", is_flag=True, help="Also rebuild the PDFs on every change (slower; HTML and SVG only by default).")
-@click.option("--today", metavar="YYYY-MM-DD", help="The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY).")
-def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: str | None) -> None:
+@today_option()
+def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date) -> None:
     """Build, serve and watch: edit a file, and the page in the browser reloads with the change.
 
     Only documents whose inputs changed are rebuilt. When the content is broken, the page shows
     the check diagnostics (the last good documents stay); the server keeps running. Stop it
     with Ctrl-C.
     """
-    from generator.commands.options import EXIT_USAGE, today_from
+    from generator.commands.options import EXIT_USAGE
     from generator.build.serve import Preview, Runner
 
     folders = [Path(p) for p in paths] or [Path("content")]
@@ -40,7 +43,7 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: str | N
     def log(message: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
 
-    preview = Preview(folders, out, html_only=not with_pdf, today=today_from(today), log=log)
+    preview = Preview(folders, out, html_only=not with_pdf, today=today, log=log)
     try:
         runner = Runner(preview, host, port)
     except OSError as exc:

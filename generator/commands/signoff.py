@@ -7,12 +7,12 @@ import sys
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, format_option
 
 
 @click.command("signoff")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text", "json")
 def signoff_command(paths, fmt: str) -> None:
     """Print each guideline's content fingerprint (what an approval in signoff.yaml names) and, per
     required approver role, whether the current version is approved, approved with other content

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.diagnostics import one_line
+from generator.errors import EXIT_USAGE, GuidelineError
 
 # The file that marks a folder as a guideline (generator.content.loader reads it). Defined here so that
 # finding guidelines does not import the loader, and with it pydantic and every model: a warm
@@ -16,8 +17,10 @@ CONTENT_FILES = (GUIDELINE_FILE, "statements.yaml", "algorithm.yaml", "reference
 DEFAULT_CONTENT = Path("content")
 
 
-class UsageError(Exception):
+class UsageError(GuidelineError):
     """A problem with how the command was called (exit code 2), not with the content."""
+
+    exit_code = EXIT_USAGE
 
 
 def guideline_folders(paths: list[Path] | tuple[Path, ...]) -> list[Path]:

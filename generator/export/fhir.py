@@ -40,6 +40,7 @@ from generator.content.po import direction
 from generator.content.signoff import current_approvals
 from generator.content.translations import current_text, source_entries
 from generator.render import citations as ama
+from generator.errors import GuidelineError
 
 # The one place naming this project's own FHIR namespace (code systems, canonical URLs, fullUrls).
 # Change it to the publishing organisation's base URL before exchanging bundles for real.
@@ -81,7 +82,7 @@ _STATUS_ARTIFACT = {"draft": "draft", "published": "active", "retired": "retired
 _FHIR_ID = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
-class ExportError(Exception):
+class ExportError(GuidelineError):
     """The guideline cannot be exported (it did not load completely)."""
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from generator.history.git_refs import RELEASE_TAG, find_git_dir, tag_refs
 from generator.content.loader import KNOWN_FILES, Guideline, load_guideline
 from generator.content.models import Statement
+from generator.errors import EXIT_USAGE, GuidelineError
 
 RECOMMENDATION_KINDS = ("recommendation", "good-practice")
 WORKING_TREE = "working tree"
@@ -33,8 +34,11 @@ _TAG = RELEASE_TAG
 SUBSTANTIVE = ("kind", "text", "grade", "citations", "patient")
 
 
-class ChangesError(Exception):
-    """A git problem a user can fix: not a repository, unknown revision, guideline absent there."""
+class ChangesError(GuidelineError):
+    """A git problem a user can fix: not a repository, unknown revision, guideline absent there
+    (a usage error: exit code 2)."""
+
+    exit_code = EXIT_USAGE
 
 
 # --------------------------------------------------------------------------- git

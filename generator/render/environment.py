@@ -16,9 +16,10 @@ from markupsafe import Markup, escape
 from generator.content import markdown
 from generator.content.paths import TEMPLATES
 from generator.render import typography
+from generator.errors import GuidelineError
 
 
-class AssetError(Exception):
+class AssetError(GuidelineError):
     """A template asked for a file that is not under templates/."""
 
 

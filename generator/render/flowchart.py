@@ -24,6 +24,7 @@ from generator.content.paths import TEMPLATES
 from generator.render.environment import environment
 from generator.render.typography import dashes
 from generator.render.numbering import number_key, statement_numbers
+from generator.errors import GuidelineError
 from generator.render.process import child_dies_with_parent
 
 DOT_COMMAND = "graphviz-pure"
@@ -31,7 +32,7 @@ WRAP = {"start": 20, "end": 20, "action": 20, "decision": 24}  # characters per 
 TIMEOUT_S = 60
 
 
-class FlowchartError(Exception):
+class FlowchartError(GuidelineError):
     """Graphviz could not draw the flowchart (missing command, or it failed)."""
 
 

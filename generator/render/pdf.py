@@ -32,6 +32,7 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 from generator.content.paths import TEMPLATES
+from generator.errors import GuidelineError
 
 # Relative URLs in a document (e.g. <img src="flowchart.svg">) resolve against this virtual folder:
 # the build's generated files are served from memory under it, nothing is read from disk there.
@@ -43,7 +44,7 @@ FONTS_STYLESHEET = "fonts/fonts.css"  # applied to every PDF, before the documen
 FONT_CONFIG = FontConfiguration()
 
 
-class UnsafeResourceError(Exception):
+class UnsafeResourceError(GuidelineError):
     """The document asked for a resource outside the project's own assets; the PDF was not made."""
 
     def __init__(self, url: str, reason: str):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.content.models import SEMVER_PATTERN
+from generator.errors import GuidelineError
 from generator.history.changes import (
     ChangesError,
     Release,
@@ -38,7 +39,7 @@ LEVELS = ("patch", "minor", "major")
 ADVICE_KINDS = ("recommendation", "good-practice")
 
 
-class ReleaseError(Exception):
+class ReleaseError(GuidelineError):
     """A release that must not be made, with the reason in words."""
 
 

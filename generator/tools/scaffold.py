@@ -20,13 +20,16 @@ import jinja2
 from generator.content.models import SLUG_PATTERN
 from generator.content.paths import TEMPLATES
 from generator.tools.schema import SCHEMAS
+from generator.errors import EXIT_USAGE, GuidelineError
 
 SCAFFOLD = TEMPLATES / "scaffold"
 REVIEW_YEARS = 2  # the default review interval for a new guideline
 
 
-class ScaffoldError(Exception):
+class ScaffoldError(GuidelineError):
     """The guideline cannot be created as asked (bad id, folder exists): a usage error."""
+
+    exit_code = EXIT_USAGE
 
 
 def check_id(guideline_id: str) -> None:
