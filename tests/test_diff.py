@@ -211,7 +211,8 @@ def test_protocol_summary_and_patient_sentences(repo, minimal):
     from generator.history.changes import advice_change_notices, what_changed_summary
 
     g = load_guideline(minimal).guideline
-    summary = what_changed_summary(g, {"rec-continue-tki": 3})
+    history = changes_since_previous_release(g)
+    summary = what_changed_summary(g, history, {"rec-continue-tki": 3})
     json.dumps(summary)
     assert summary["status"] == "changed"
     assert (summary["previous_version"], summary["version"]) == ("1.0.0", "1.1.0")
@@ -220,20 +221,21 @@ def test_protocol_summary_and_patient_sentences(repo, minimal):
     tki = next(s for s in summary["changed"] if s["id"] == "rec-continue-tki")
     assert tki["number"] == 3
     assert tki["what"] == ["grading Level IV, grade C → Level III, grade B", "references added weickhardt2012"]
-    assert advice_change_notices(g)["rec-local-therapy"] == "This advice changed in version 1.1.0: the advice was updated."
+    assert advice_change_notices(history)["rec-local-therapy"] == "This advice changed in version 1.1.0: the advice was updated."
 
 
 def test_protocol_summary_first_version_and_outside_git(minimal):
     from generator.history.changes import advice_change_notices, what_changed_summary
 
     g = load_guideline(minimal).guideline
-    assert what_changed_summary(g) == {"status": "unknown", "version": "1.1.0"}
+    assert what_changed_summary(g, changes_since_previous_release(g)) == {"status": "unknown", "version": "1.1.0"}
     root = minimal.parent.parent
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "content")
     git(root, "commit", "-q", "-m", "first")
-    assert what_changed_summary(g) == {"status": "first-version", "version": "1.1.0"}
-    assert advice_change_notices(g) == {}
+    history = changes_since_previous_release(g)
+    assert what_changed_summary(g, history) == {"status": "first-version", "version": "1.1.0"}
+    assert advice_change_notices(history) == {}
 
 
 # --------------------------------------------------------------------------- in the documents
@@ -241,14 +243,18 @@ def test_protocol_summary_first_version_and_outside_git(minimal):
 
 def protocol_html(folder: Path) -> str:
     from generator.render import protocol
+    from generator.render.documents import view_inputs
 
-    return protocol.render(protocol.view(load_guideline(folder).guideline), {}).decode("utf-8")
+    g = load_guideline(folder).guideline
+    return protocol.render(protocol.view(g, view_inputs(g)), {}).decode("utf-8")
 
 
 def patient_html(folder: Path) -> str:
     from generator.render import patient
+    from generator.render.documents import view_inputs
 
-    return patient.render(patient.view(load_guideline(folder).guideline), {}).decode("utf-8")
+    g = load_guideline(folder).guideline
+    return patient.render(patient.view(g, view_inputs(g)), {}).decode("utf-8")
 
 
 def test_protocol_says_what_changed_since_the_previous_release(repo, minimal):
@@ -328,3 +334,49 @@ def test_tagging_a_release_makes_the_documents_stale(cli, repo):
     tagged = cli("build", "content", "--out", "build", "--html-only")
     assert tagged.exit_code == 0, tagged.output
     assert "compared with the previous release, version 1.0.5." in protocol.read_text()
+
+
+def test_views_run_no_git_and_the_old_release_is_loaded_once(repo, minimal, monkeypatch):
+    """The release history is loaded once per guideline, before the views; the views only read it."""
+    import generator.history.changes as changes
+    from generator.build.engine import compute_views
+    from generator.render.documents import DOCUMENTS
+
+    g = load_guideline(minimal).guideline
+    real_popen, real_load = subprocess.Popen, changes.load_at_revision
+    calls = {"git": 0, "loads": 0, "git_in_views": 0}
+    in_view = {"now": False}
+
+    class CountingPopen(real_popen):
+        def __init__(self, args, *rest, **kw):
+            if args and Path(str(args[0])).name == "git":
+                calls["git"] += 1
+                calls["git_in_views"] += in_view["now"]
+            super().__init__(args, *rest, **kw)
+
+    def counting_load(*args, **kw):
+        calls["loads"] += 1
+        return real_load(*args, **kw)
+
+    monkeypatch.setattr(subprocess, "Popen", CountingPopen)
+    monkeypatch.setattr(changes, "load_at_revision", counting_load)
+    specs = []
+    for spec in DOCUMENTS:  # mark each view call, so git run inside one is told apart
+        module = spec.load()
+        real_view = module.view
+
+        def marked(guideline, given, _view=real_view):
+            in_view["now"] = True
+            try:
+                return _view(guideline, given)
+            finally:
+                in_view["now"] = False
+
+        monkeypatch.setattr(module, "view", marked)
+        specs.append(spec)
+    views, errors = compute_views(g, specs)
+    assert errors == {}
+    assert views["clinician-protocol-html"]["what_changed"]["previous_version"] == "1.0.0"
+    assert "This advice is new" in json.dumps(views["patient-explainer-html"])
+    assert calls["loads"] == 1  # the old release, once for all documents
+    assert calls["git"] > 0 and calls["git_in_views"] == 0

@@ -115,9 +115,10 @@ def compute_views(guideline, documents: Iterable[DocumentSpec]) -> tuple[dict[st
     """Each document's view, normalised through canonical JSON (so cached and fresh views are equal)."""
     views: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    given = document_registry.view_inputs(guideline)  # the release history, loaded once: views never run git
     for spec in documents:
         try:
-            view = spec.load().view(guideline)
+            view = spec.load().view(guideline, given)
             views[spec.name] = json.loads(canonical_json(view))
         except (KeyboardInterrupt, SystemExit):
             raise

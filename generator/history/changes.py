@@ -6,8 +6,10 @@
   patient text, ...), metadata changes (version, status, dates, ...), references and algorithm nodes.
 * Released versions are git tags, `<guideline-id>/v<semver>` (one guideline) or `v<semver>`
   (the whole repository). `previous_release(folder, version)` finds the newest release tag older
-  than `version`; `changes_since_previous_release(guideline)` is what the clinician protocol and the
-  patient explainer show ("What changed in this version").
+  than `version`; `changes_since_previous_release(guideline)` is the release history the clinician
+  protocol and the patient explainer show ("What changed in this version"). It runs git, so it is
+  loaded once per guideline before the views (generator/render/documents.py: `view_inputs`) and
+  handed to them; `what_changed_summary` and `advice_change_notices` only read what it returned.
 
 Everything returned is JSON-serialisable data; nothing here prints.
 """
@@ -393,7 +395,8 @@ def changes_since_previous_release(guideline: Guideline) -> dict:
       {"status": "first-version", "version": V}                     no earlier release tag exists
       {"status": "changed", "version": V, "previous": {...}, "diff": {...}, "patient_notices": [...]}
       {"status": "unknown", "version": V, "reason": "..."}          not in git, or git unavailable
-    Never raises for git problems: a document can always be built.
+    Never raises for git problems: a document can always be built. Runs git (and loads the previous
+    release): call it once per guideline, before the views, never from a view.
     """
     if guideline.meta is None:
         return {"status": "unknown", "version": "", "reason": "guideline.yaml did not load"}
@@ -459,10 +462,10 @@ def _phrase(change: dict, describe=None) -> str:
     }.get(name, name)
 
 
-def what_changed_summary(guideline: Guideline, numbers: dict[str, Any] | None = None) -> dict:
+def what_changed_summary(guideline: Guideline, history: dict, numbers: dict[str, Any] | None = None) -> dict:
     """A compact, JSON-serialisable "What changed in this version" for the clinician protocol's view.
 
-    `numbers` maps statement ids to the numbers the document prints (optional). Shapes:
+    `history` is what `changes_since_previous_release(guideline)` returned; `numbers` maps statement ids to the numbers the document prints (optional). Shapes:
       {"status": "first-version", "version": V}
       {"status": "unknown", "version": V}                    (not in git: the section is left out)
       {"status": "changed", "version": V, "previous_version": P, "previous_tag": T,
@@ -470,7 +473,7 @@ def what_changed_summary(guideline: Guideline, numbers: dict[str, Any] | None = 
        "algorithm_changed": bool, "empty": bool}
     Statements are {"id", "number", "title", "kind", "what"}; "what" is a short phrase list.
     """
-    info = changes_since_previous_release(guideline)
+    info = history
     if info["status"] != "changed":
         return {"status": info["status"], "version": info["version"]}
     diff = info["diff"]
@@ -504,7 +507,7 @@ def what_changed_summary(guideline: Guideline, numbers: dict[str, Any] | None = 
     }
 
 
-def advice_change_notices(guideline: Guideline) -> dict[str, str]:
-    """Statement id -> the patient explainer's plain sentence, for advice that changed since the last release."""
-    info = changes_since_previous_release(guideline)
-    return {n["statement"]: n["sentence"] for n in info.get("patient_notices", [])}
+def advice_change_notices(history: dict) -> dict[str, str]:
+    """Statement id -> the patient explainer's plain sentence, for advice that changed since the last
+    release (`history`: what `changes_since_previous_release` returned)."""
+    return {n["statement"]: n["sentence"] for n in history.get("patient_notices", [])}

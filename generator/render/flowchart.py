@@ -70,7 +70,7 @@ def pathway(g: Guideline, graph: Pathway | None = None) -> list[dict]:
     return steps
 
 
-def view(g: Guideline) -> dict:
+def view(g: Guideline, given=None) -> dict:
     """What the drawing shows. Node details are not drawn (on A4 they would shrink every label below a
     legible size): the protocol's step-by-step list prints them in full. The page size decides how
     large a part-figure may be (see `figure_box`)."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 from generator.content import doi
 from generator.content.grading import SYSTEMS
 from generator.history.changes import advice_change_notices
+from generator.render.documents import ViewInputs
 from generator.content.loader import Guideline
 from generator.content.models import Reference
 from generator.content.patient_text import used_glossary
@@ -80,8 +81,10 @@ def _patient_statements(g: Guideline) -> list[tuple[str, list]]:
     return [(sec.id, [s for s in g.statements if s.patient is not None and s.patient.section == sec.id]) for sec in sections]
 
 
-def view(g: Guideline) -> dict | None:
-    """None when guideline.yaml has no `patient:` block: the guideline has no patient explainer."""
+def view(g: Guideline, given: ViewInputs | None = None) -> dict | None:
+    """None when guideline.yaml has no `patient:` block: the guideline has no patient explainer.
+    `given.history` is the release history (generator/render/documents.py)."""
+    given = given or ViewInputs()
     meta = g.meta
     patient = meta.patient
     if patient is None:
@@ -111,7 +114,7 @@ def view(g: Guideline) -> dict | None:
 
     sections = []
     titles = {sec.id: sec.title for sec in patient.sections}
-    changed = advice_change_notices(g)  # "This advice changed in version X: ..." since the last release
+    changed = advice_change_notices(given.history)  # "This advice changed in version X: ..." since the last release
     key_points = {sec.id: [{"text": k.text, "statements": list(k.statements)} for k in sec.key_points] for sec in patient.sections}
     for section_id, members in _patient_statements(g):
         paragraphs = []

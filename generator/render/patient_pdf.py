@@ -17,7 +17,7 @@ from generator.content.loader import Guideline
 _SWITCHER_LINK = re.compile(rb'(href="patient-explainer(?:\.[A-Za-z]{2,3}(?:-[A-Z]{2})?)?)\.html"')
 
 
-def view(g: Guideline) -> dict:
+def view(g: Guideline, given=None) -> dict:
     # The PDF shows exactly what the HTML shows; its bytes arrive through deps.
     return {"html": "patient-explainer-html", "languages": sorted(g.translations)}
 

@@ -144,8 +144,9 @@ def translated_guideline(g: Guideline, t: Translation) -> tuple[Guideline, list[
     return copy, untranslated, messages
 
 
-def view(g: Guideline) -> dict | None:
-    source = patient.view(g)
+def view(g: Guideline, given=None) -> dict | None:
+    """`given`: the views' shared inputs (generator/render/documents.py), handed to the explainer's view."""
+    source = patient.view(g, given)
     if source is None:
         return None
     source_language = g.meta.language
@@ -166,7 +167,7 @@ def view(g: Guideline) -> dict | None:
     versions = {}
     for language, t in sorted(g.translations.items()):
         copy, untranslated, messages = translated_guideline(g, t)
-        version = patient.view(copy)
+        version = patient.view(copy, given)
         for section in version.get("sections", []):  # the grading system's sentences are data, not template text
             for paragraph in section.get("paragraphs", []):
                 if paragraph.get("strength") in messages:

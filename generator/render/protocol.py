@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from generator.history.changes import what_changed_summary
+from generator.render.documents import ViewInputs
 from generator.content.grading import SYSTEMS
 from generator.content.loader import Guideline
 from generator.content.models import Statement
@@ -223,7 +224,9 @@ def _worked_examples(g: Guideline, graph: Pathway) -> list[dict]:
     return out
 
 
-def view(g: Guideline) -> dict:
+def view(g: Guideline, given: ViewInputs | None = None) -> dict:
+    """What the clinician protocol shows; `given.history` is the release history (generator/render/documents.py)."""
+    given = given or ViewInputs()
     meta = g.meta
     graph = Pathway.of(g)
     numbers = statement_numbers(g)
@@ -323,7 +326,7 @@ def view(g: Guideline) -> dict:
             {"version": e.version, "date": _date(e.date), "changes": list(e.changes)} for e in meta.changelog
         ],
         # "What changed in this version": against the previous release tag (generator/history/changes.py)
-        "what_changed": what_changed_summary(g, numbers),
+        "what_changed": what_changed_summary(g, given.history, numbers),
         "pdf": _pdf_metadata(g),
     }
 

@@ -9,7 +9,7 @@ from generator.render.environment import asset_path
 WATERMARK = "draft-watermark.svg"  # the page background of a draft (protocol.css, @page draft)
 
 
-def view(g: Guideline) -> dict:
+def view(g: Guideline, given=None) -> dict:
     # The PDF shows exactly what the HTML shows; its bytes arrive through deps. The page size is in the
     # HTML's CSS already; the view names the inputs so the build engine's hash sees them.
     return {"html": "clinician-protocol-html", "flowchart": "flowchart", "image": flowchart.FILE}
