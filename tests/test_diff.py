@@ -192,12 +192,6 @@ def test_errors_exit_2_with_a_message(cli, minimal, repo):
     result = cli("diff", "no-such-rev", "content/minimal")
     assert result.exit_code == 2
     assert "unknown git revision 'no-such-rev'" in result.output
-    second = minimal.parent / "second"
-    shutil.copytree(minimal, second)
-    edit(second / "guideline.yaml", "id: minimal", "id: second")
-    result = cli("diff", "minimal/v1.0.0", "content/second")
-    assert result.exit_code == 2
-    assert "no guideline at revision 'minimal/v1.0.0'" in result.output
     assert "Traceback" not in result.output
     assert cli("diff").exit_code == 2  # neither a revision nor --since-release
 
@@ -380,3 +374,41 @@ def test_views_run_no_git_and_the_old_release_is_loaded_once(repo, minimal, monk
     assert "This advice is new" in json.dumps(views["patient-explainer-html"])
     assert calls["loads"] == 1  # the old release, once for all documents
     assert calls["git"] > 0 and calls["git_in_views"] == 0
+
+
+@pytest.mark.parametrize("name", ["second", "guía-ö", 'say-"hi"', "tab\there"])
+def test_a_guideline_added_since_the_revision_has_every_statement_added(cli, repo, minimal, name):
+    """A guideline that did not exist at the revision: everything in it is added (not exit 2 "no guideline")."""
+    second = minimal.parent / name
+    shutil.copytree(minimal, second)
+    edit(second / "guideline.yaml", "id: minimal", "id: second")
+    ids = [s.id for s in load_guideline(second).guideline.statements]
+    [d] = diff_json(cli, "minimal/v1.0.0", str(second))
+    assert d["new_guideline"] is True
+    assert d["from"] == {"revision": "minimal/v1.0.0", "version": None}
+    assert [s["id"] for s in d["statements"]["added"]] == ids
+    assert d["statements"]["removed"] == d["statements"]["changed"] == [] and d["metadata"] == []
+    assert d["references"]["added"] and d["algorithm"]["added"]
+    text = cli("diff", "minimal/v1.0.0", str(second))
+    assert text.exit_code == 0, text.output
+    lines = text.output.splitlines()
+    assert lines[0] == "second: new since minimal/v1.0.0 -> 1.1.0 (working tree)"
+    assert sum(line.startswith("  added    ") for line in lines) == len(ids)
+    md = cli("diff", "minimal/v1.0.0", str(second), "--format", "markdown")
+    assert "New since `minimal/v1.0.0`: version 1.1.0 (working tree), every statement added." in md.output
+    assert md.output.count("- **added**") == len(ids)
+
+
+def test_since_a_repository_release_older_than_the_guideline(cli, repo, minimal):
+    """--since-release, where the previous release is a repository-wide tag from before the guideline
+    existed: the diff lists everything added; the documents call it the guideline's first version."""
+    git(repo, "tag", "-d", "minimal/v1.0.0")
+    git(repo, "tag", "v1.0.0", "HEAD")
+    second = minimal.parent / "second"
+    shutil.copytree(minimal, second)
+    edit(second / "guideline.yaml", "id: minimal", "id: second")
+    [d] = diff_json(cli, "--since-release", "content/second")
+    assert d["new_guideline"] and d["from"]["revision"] == "v1.0.0"
+    assert len(d["statements"]["added"]) == len(load_guideline(second).guideline.statements)
+    info = changes_since_previous_release(load_guideline(second).guideline)
+    assert info == {"status": "first-version", "version": "1.1.0"}

@@ -108,3 +108,18 @@ def test_a_failing_strict_check_restores_the_file(cli, repo, minimal):
     result = release(cli, minimal, "1.2.0")
     assert result.exit_code == 1 and "not released" in result.output
     assert (minimal / "guideline.yaml").read_bytes() == before and tags(repo) == []
+
+
+def test_a_guideline_newer_than_the_repositorys_last_release_is_released_as_its_first(cli, repo, minimal):
+    """A repository-wide tag from before the guideline existed is no previous version of it."""
+    git(repo, "tag", "v0.1.0")  # the repository's release, before content/second was added
+    second = minimal.parent / "second"
+    second.mkdir()
+    for f in minimal.iterdir():
+        (second / f.name).write_bytes(f.read_bytes())
+    edit(second / "guideline.yaml", "id: minimal", "id: second")
+    git(repo, "add", "content")
+    git(repo, "commit", "-q", "-m", "a second guideline")
+    result = release(cli, second, "1.1.0", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "release second/v1.1.0 (first release" in result.output

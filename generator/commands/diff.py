@@ -22,7 +22,7 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
 
     With --since-release, each guideline is compared with its previous release tag.
     """
-    from generator.history.changes import ChangesError, compare, load_at_revision, previous_release
+    from generator.history.changes import ChangesError, compare_with_revision, previous_release
     from generator.commands.options import folders_from
     from generator.content.loader import load_guideline
 
@@ -47,8 +47,7 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
             old_rev = release.tag
         else:
             old_rev = rev
-        old = load_at_revision(folder, old_rev)
-        results.append(compare(old, current, old_label=old_rev))
+        results.append(compare_with_revision(folder, old_rev, current))  # added since old_rev: all added
     if fmt == "json":
         click.echo(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False))
     elif fmt == "markdown":
@@ -90,6 +89,8 @@ def describe_field(change: dict) -> str:
 def _header(r: dict) -> str:
     if r.get("first_version"):
         return f"{r['guideline']}: {r['to']['version']} is the first version (no earlier release tag)"
+    if r.get("new_guideline"):
+        return f"{r['guideline']}: new since {r['from']['revision']} -> {r['to']['version']} ({r['to']['revision']})"
     return f"{r['guideline']}: {r['from']['version']} ({r['from']['revision']}) -> {r['to']['version']} ({r['to']['revision']})"
 
 
@@ -132,7 +133,11 @@ def format_markdown(r: dict) -> str:
     if r.get("first_version"):
         out.append(f"Version {r['to']['version']} is the first version: there is no earlier release tag.")
         return "\n".join(out)
-    out.append(f"Version {r['from']['version']} (`{r['from']['revision']}`) to {r['to']['version']} ({r['to']['revision']}).")
+    if r.get("new_guideline"):
+        out.append(f"New since `{r['from']['revision']}`: version {r['to']['version']} ({r['to']['revision']}), "
+                   "every statement added.")
+    else:
+        out.append(f"Version {r['from']['version']} (`{r['from']['revision']}`) to {r['to']['version']} ({r['to']['revision']}).")
     from generator.history.changes import is_empty
 
     if is_empty(r):

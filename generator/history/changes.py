@@ -69,7 +69,8 @@ def repo_root(folder: Path) -> Path:
         if why and "not a git repository" not in why:  # e.g. "detected dubious ownership in repository"
             raise ChangesError(f"{folder}: git refuses the repository: {why}")
         raise ChangesError(f"{folder}: not inside a git repository")
-    return Path(proc.stdout.decode().strip()).resolve()
+    # the path as git printed it (never quoted), less the newline git adds: a name may end in a space
+    return Path(os.fsdecode(proc.stdout.removesuffix(b"\n"))).resolve()
 
 
 def resolve_revision(root: Path, rev: str) -> str:
@@ -82,8 +83,13 @@ def resolve_revision(root: Path, rev: str) -> str:
     return proc.stdout.decode().strip()
 
 
+class AbsentAtRevision(ChangesError):
+    """The guideline folder holds no guideline at that revision (the guideline was added since)."""
+
+
 def load_at_revision(folder: Path, rev: str) -> Guideline:
-    """The guideline in `folder` as it was at git revision `rev` (loaded from a temporary copy)."""
+    """The guideline in `folder` as it was at git revision `rev` (loaded from a temporary copy);
+    `AbsentAtRevision` when it had no guideline.yaml there."""
     folder = Path(folder).resolve()
     root = repo_root(folder)
     commit = resolve_revision(root, rev)
@@ -96,7 +102,7 @@ def load_at_revision(folder: Path, rev: str) -> Guideline:
     )
     present = [n for n in KNOWN_FILES if n in names]
     if "guideline.yaml" not in present:
-        raise ChangesError(f"{rel}: no guideline at revision {rev!r} (it has no {rel}/guideline.yaml there)")
+        raise AbsentAtRevision(f"{rel}: no guideline at revision {rev!r} (it has no {rel}/guideline.yaml there)")
     tmp = Path(tempfile.mkdtemp(prefix="guideline-rev-"))
     try:
         target = tmp / folder.name
@@ -284,8 +290,21 @@ def _reference_fields(r) -> dict:
     return {"DOI": r.DOI.strip().lower(), "title": _norm(r.title), "caution": _norm(r.caution)}
 
 
-def compare(old: Guideline, new: Guideline, *, old_label: str = "", new_label: str = WORKING_TREE) -> dict:
-    """Everything that changed from `old` to `new`, as JSON-serialisable data."""
+def compare_with_revision(folder: Path, rev: str, current: Guideline) -> dict:
+    """`compare` of the guideline in `folder` at `rev` with `current`; a guideline added since `rev`
+    comes out with every statement, reference and algorithm node added ("new_guideline": true)."""
+    try:
+        old = load_at_revision(folder, rev)
+    except AbsentAtRevision:
+        old = None
+    return compare(old, current, old_label=rev)
+
+
+def compare(old: Guideline | None, new: Guideline, *, old_label: str = "", new_label: str = WORKING_TREE) -> dict:
+    """Everything that changed from `old` to `new`, as JSON-serialisable data. `old` None: the
+    guideline did not exist at `old_label` (everything in it is added; no metadata changes)."""
+    if old is None:
+        return _added_guideline(new, old_label, new_label)
     old_meta, new_meta = _meta_fields(old), _meta_fields(new)
     metadata = [
         {"field": k, "old": old_meta[k], "new": new_meta[k]} for k in new_meta if old_meta.get(k) != new_meta[k]
@@ -336,6 +355,23 @@ def compare(old: Guideline, new: Guideline, *, old_label: str = "", new_label: s
             {"version": c.version, "date": c.date.isoformat(), "changes": list(c.changes)}
             for c in new.meta.changelog
             if version_key(c.version) > version_key(old.meta.version)
+        ],
+    }
+
+
+def _added_guideline(new: Guideline, old_label: str, new_label: str) -> dict:
+    return {
+        "guideline": new.id,
+        "title": new.meta.title,
+        "new_guideline": True,
+        "from": {"revision": old_label, "version": None},
+        "to": {"revision": new_label, "version": new.meta.version},
+        "metadata": [],
+        "statements": {"added": [_statement_summary(s) for s in new.statements], "removed": [], "changed": []},
+        "references": {"added": [r.id for r in new.references], "removed": [], "changed": []},
+        "algorithm": {"added": [n.id for n in new.nodes], "removed": [], "changed": []},
+        "changelog": [
+            {"version": c.version, "date": c.date.isoformat(), "changes": list(c.changes)} for c in new.meta.changelog
         ],
     }
 
@@ -416,7 +452,7 @@ def changes_since_previous_release(guideline: Guideline) -> dict:
             return {"status": "first-version", "version": version}
         try:
             old = load_at_revision(guideline.folder, release.tag)
-        except ChangesError:
+        except AbsentAtRevision:
             # the guideline did not exist at that (repository-wide) release: this is its first version
             return {"status": "first-version", "version": version}
     except (ChangesError, OSError, ValueError) as exc:

@@ -25,6 +25,7 @@ from pathlib import Path
 from generator.content.models import SEMVER_PATTERN
 from generator.errors import GuidelineError
 from generator.history.changes import (
+    AbsentAtRevision,
     ChangesError,
     Release,
     compare,
@@ -136,7 +137,7 @@ def plan_release(folder: Path, version: str) -> ReleasePlan:
         raise ReleaseError(f"{folder.name}: guideline.yaml does not load; run `guideline check`")
     try:
         root = repo_root(folder)
-        status = run_git(root, "status", "--porcelain", "--", str(folder))
+        status = run_git(root, "--literal-pathspecs", "status", "--porcelain", "--", str(folder))
         if status.stdout.strip():
             raise ReleaseError(f"{folder.relative_to(root)} has uncommitted changes: commit what was approved, then release")
         releases = release_tags(root, g.id)
@@ -150,12 +151,14 @@ def plan_release(folder: Path, version: str) -> ReleasePlan:
         raise ReleaseError(f"{version} is not greater than the latest release {releases[-1].version}")
     previous = releases[-1] if releases else None
     own_entry = any(c.version == version for c in g.meta.changelog)  # kept as the authors wrote it
-    if previous is None:
-        return ReleasePlan(folder, root, g.id, version, tag, None, "patch", [], [] if own_entry else ["First release."])
     try:
-        old = load_at_revision(folder, previous.tag)
+        old = load_at_revision(folder, previous.tag) if previous is not None else None
+    except AbsentAtRevision:  # a repository-wide release from before this guideline existed
+        old = previous = None
     except ChangesError as exc:
         raise ReleaseError(str(exc)) from None
+    if previous is None:
+        return ReleasePlan(folder, root, g.id, version, tag, None, "patch", [], [] if own_entry else ["First release."])
     diff = compare(old, g, old_label=previous.tag)
     level, reasons = required_level(diff, {s.id: s.kind for s in old.statements})
     step = bump_level(previous.version, version)
