@@ -105,10 +105,13 @@ def test_a_committed_build_folder_is_neither_linked_nor_served(served):
 
 def test_malformed_paths_are_answered(served):
     runner, _ = served
-    for path in ("/%00", "/minimal/%00", "/minimal/clinician-protocol.html%00", "/%ff%fe", "/minimal/%0a", "/a/b/c"):
+    malformed = ("/%00", "/minimal/%00", "/minimal/clinician-protocol.html%00", "/%ff%fe", "/minimal/%0a", "/%1b[2J")
+    for path in malformed:
         for method in ("GET", "HEAD"):
             status, body = _request(runner, path, method)
-            assert status == 404, (path, method)
+            assert status == 400, (path, method)  # a bad request, not a missing document
+    for path in ("/a/b/c", "/minimal/.hidden", "/minimal/no-such.html"):
+        assert _request(runner, path)[0] == 404, path
     assert _request(runner, "/minimal/clinician-protocol.html")[0] == 200  # still serving
 
 

@@ -328,7 +328,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not self._host_ok():
             self._send(421, b"this preview only answers requests for localhost\n", "text/plain; charset=utf-8")
             return
-        path = unquote(urlsplit(self.path).path, errors="replace")
+        try:  # a malformed path (a NUL, a line break, bytes that are not UTF-8): 400, never a traceback
+            path = unquote(urlsplit(self.path).path, errors="strict")
+        except (UnicodeDecodeError, ValueError):
+            path = None
+        if path is None or not path.isprintable():
+            self._send(400, b"bad request: malformed path\n", "text/plain; charset=utf-8")
+            return
         if path == VERSION_PATH:
             body = json.dumps({"version": self.preview.version}).encode()
             self._send(200, body, "application/json")
@@ -337,8 +343,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, self.preview.index_page().encode("utf-8"), "text/html; charset=utf-8")
             return
         parts = path.split("/")
-        # exactly /<guideline-id>/<file>: no folders, no dot-files, no NUL or other control characters
-        if len(parts) != 3 or parts[0] or any(not p or p.startswith(".") or not p.isprintable() for p in parts[1:]):
+        # exactly /<guideline-id>/<file>: no folders, no dot-files
+        if len(parts) != 3 or parts[0] or any(not p or p.startswith(".") for p in parts[1:]):
             self._not_found()
             return
         guideline_id, filename = parts[1], parts[2]
