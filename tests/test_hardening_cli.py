@@ -96,3 +96,20 @@ def test_review_report_and_diff_error_lines_are_escaped(tmp_path, cli):
     assert result.exit_code == 2, result.output
     _no_forged_lines(result.output)
     assert "evil\\n::error title=forged::approved\\x1b[2J: not inside a git repository" in result.output
+
+
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("command", [
+    ["build", "content", "--html-only", "-j", "1", "--out", FORGED],
+    ["export", "fhir", "content", "--out", FORGED],
+    ["schema", "--out", FORGED],
+    ["new", "second-guideline", "--dir", FORGED],
+])
+def test_names_given_on_the_command_line_are_printed_escaped(tmp_path, cli, command):
+    """An output folder named with a line break and `::error ...` (a CI variable, a branch name) is
+    echoed back escaped in every line the command prints, success or not."""
+    shutil.copytree(VALID / "minimal", tmp_path / "content" / "minimal")
+    result = cli(*command)
+    assert result.exit_code == 0, result.output
+    _no_forged_lines(result.output)
+    assert "evil\\n::error title=forged::approved\\x1b[2J" in result.output

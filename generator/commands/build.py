@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import strict_option, today_option
+from generator.commands.options import shown, strict_option, today_option
 
 
 class _Progress:
@@ -111,12 +111,12 @@ def register(group: click.Group) -> None:
         try:  # a BuildError ends the command in the CLI (exit code 1)
             report = builder.build(sources, Path(out), jobs=jobs, force=force, html_only=html_only, progress=progress, notify=progress.note)
         except OSError as exc:
-            click.echo(f"error: {exc.filename or out}: {exc.strerror or exc}")
+            click.echo(f"error: {shown(exc.filename or out)}: {shown(exc.strerror or exc)}")
             sys.exit(EXIT_ERRORS)
         progress.clear()
         for removed in report.removed:
-            click.echo(f"removed {removed} (no document produces it any more)")
+            click.echo(f"removed {shown(removed)} (no document produces it any more)")
         report.seconds = time.perf_counter() - started
         noun = "guideline" if len(sources) == 1 else "guidelines"
-        click.echo(f"build: {len(sources)} {noun} into {out}/: {report.summary()}")
+        click.echo(f"build: {len(sources)} {noun} into {shown(out)}/: {report.summary()}")
         sys.exit(EXIT_OK if report.ok else EXIT_ERRORS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, today_option
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, shown, today_option
 
 
 @click.group("export")
@@ -48,10 +48,10 @@ def export_fhir(paths, out: str, today: dt.date) -> None:
             failed = True
             continue
         except OSError as exc:
-            click.echo(f"error: cannot write the bundle for {g.id}: {exc}", err=True)
+            click.echo(f"error: cannot write the bundle for {g.id}: {shown(exc)}", err=True)
             failed = True
             continue
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {shown(path)}")
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import today_option
+from generator.commands.options import shown, today_option
 
 
 def register(group: click.Group) -> None:
@@ -30,7 +30,7 @@ def new(guideline_id: str, content_dir: Path, today: dt.date) -> None:
     try:
         folder = create(guideline_id, content_dir, today)  # a ScaffoldError: exit code 2
     except OSError as exc:
-        raise ScaffoldError(f"cannot create {content_dir / guideline_id}: {exc.strerror or exc}") from None
+        raise ScaffoldError(f"cannot create {content_dir / guideline_id}: {exc.strerror or exc}")  # escaped by the CLI from None
     files = sorted(p.name for p in folder.iterdir())
-    click.echo(f"created {folder}/ ({', '.join(files)})")
-    click.echo(f"next: replace every TODO: placeholder, then run `guideline check --strict {folder}`")
+    click.echo(f"created {shown(folder)}/ ({', '.join(shown(f) for f in files)})")
+    click.echo(f"next: replace every TODO: placeholder, then run `guideline check --strict {shown(folder)}`")

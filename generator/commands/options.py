@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from generator.content.folders import guideline_folders
+from generator.diagnostics import one_line
 from generator.errors import EXIT_ERRORS, EXIT_OK, EXIT_USAGE  # noqa: F401 - the commands import them from here
 
 TODAY_HELP = "The date review deadlines are checked against (default: today, or $GUIDELINE_TODAY)."
@@ -48,6 +49,12 @@ def format_option(*choices: str, help: str | None = None):
     """`--format` with the given choices, the first being the default: the command receives `fmt`."""
     return click.option("--format", "fmt", type=click.Choice(list(choices)), default=choices[0], show_default=True,
                         help=help or "; ".join(FORMAT_HELP[c] for c in choices) + ".")
+
+
+def shown(name) -> str:
+    """A file or folder name as printed: control characters escaped, so a name holding a line break
+    and `::error ...` (or a terminal escape) stays inside its line (generator/diagnostics.one_line)."""
+    return one_line(str(name))
 
 
 def folders_from(paths) -> list[Path]:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import format_option
+from generator.commands.options import format_option, shown
 
 
 class FiniteFloatRange(click.FloatRange):
@@ -62,7 +62,7 @@ def register(group: click.Group) -> None:
                          rv.DEFAULT_MAX_AGE_DAYS if max_age is None else max_age)
         if not online:
             click.echo(
-                f"offline: reporting cached Crossref answers only (from {cache.folder}); "
+                f"offline: reporting cached Crossref answers only (from {shown(cache.folder)}); "
                 f"run `guideline refs verify --online` to ask {api}",
                 err=True,
             )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from generator.commands.options import shown
+
 
 def register(group: click.Group) -> None:
     group.add_command(schema)
@@ -28,11 +30,12 @@ def schema(out: Path, check_only: bool) -> None:
     if check_only:
         stale = stale_schemas(out)
         for path in stale:
-            click.echo(f"{path}: error[stale-schema]: out of date with the content model; run `guideline schema --out {out}`")
+            click.echo(f"{shown(path)}: error[stale-schema]: out of date with the content model; "
+                       f"run `guideline schema --out {shown(out)}`")
         if not stale:
-            click.echo(f"{out}: schemas up to date")
+            click.echo(f"{shown(out)}: schemas up to date")
         sys.exit(1 if stale else 0)
     if out.exists() and not out.is_dir():
-        raise click.UsageError(f"{out}: not a folder")
+        raise click.UsageError(f"{shown(out)}: not a folder")
     for path, changed in write_schemas(out):
-        click.echo(f"{'wrote' if changed else 'unchanged'} {path}")
+        click.echo(f"{'wrote' if changed else 'unchanged'} {shown(path)}")

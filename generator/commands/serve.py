@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import today_option
+from generator.commands.options import shown, today_option
 
 
 def register(group: click.Group) -> None:
@@ -38,7 +38,7 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date
     folders = [Path(p) for p in paths] or [Path("content")]
     for p in folders:
         if not p.exists():
-            raise click.UsageError(f"{p}: no such file or directory")
+            raise click.UsageError(f"{shown(p)}: no such file or directory")
 
     def log(message: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
@@ -47,12 +47,12 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date
     try:
         runner = Runner(preview, host, port)
     except OSError as exc:
-        click.echo(f"Error: cannot listen on {host}:{port}: {exc.strerror or exc}", err=True)
+        click.echo(f"error: cannot listen on {shown(host)}:{port}: {shown(exc.strerror or exc)}", err=True)
         sys.exit(EXIT_USAGE)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        click.echo(f"warning: listening on {host}: other machines can read these documents", err=True)
+        click.echo(f"warning: listening on {shown(host)}: other machines can read these documents", err=True)
     runner.start()
-    click.echo(f"Serving {out}/ at {runner.url} (watching {', '.join(str(p) for p in folders)}; Ctrl-C to stop)")
+    click.echo(f"Serving {shown(out)}/ at {runner.url} (watching {', '.join(shown(p) for p in folders)}; Ctrl-C to stop)")
     try:
         while True:
             time.sleep(3600)
