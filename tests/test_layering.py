@@ -85,3 +85,31 @@ def test_the_checker_sees_a_wrong_import(tmp_path):
     fake.write_text("def f():\n    from generator.build.engine import build\n")
     [(line, target)] = imported_modules(fake)
     assert (line, stage_of(target)) == (2, "build") and RANK["build"] > RANK["render"]
+
+
+# What only reads a loaded guideline names the type from generator.content.guideline; loading
+# (generator.content.loader) is the business of those that run the pipeline: check/run.py, the build
+# engine, history, tools and commands.
+READERS = ("generator.check.rules", "generator.render", "generator.export")
+
+
+@pytest.mark.parametrize("path", [p for p in MODULES if module_name(p).startswith(READERS)],
+                         ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_rules_renderers_and_exporters_do_not_import_the_loader(path):
+    wrong = [f"line {line}: imports {target}" for line, target in imported_modules(path)
+             if target == "generator.content.loader"]
+    assert not wrong, "\n".join(wrong) + " (import Guideline from generator.content.guideline)"
+
+
+def _private_names_imported(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return [f"line {node.lineno}: {a.name} from {node.module}" for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("generator")
+            and node.module != module_name(path)
+            for a in node.names if a.name.startswith("_") and not a.name.startswith("__")]
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_no_module_imports_another_modules_private_names(path):
+    """What a command or a stage shares is public (no `from generator.cli import _helper`)."""
+    assert _private_names_imported(path) == []

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 from generator.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # the loader (pydantic and every model) is imported only when something is loaded
-    from generator.content.loader import Guideline
+    from generator.content.guideline import Guideline
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterator
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import ContentModel, GlossaryEntry
 
 

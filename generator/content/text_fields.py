@@ -24,7 +24,7 @@ from typing import Iterator, Literal
 
 from pydantic.fields import FieldInfo
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content import models as m
 from generator.content.models import ContentModel
 

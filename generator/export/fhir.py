@@ -33,7 +33,7 @@ from typing import Any
 
 from generator.content import doi as doi_mod
 from generator.content.grading import ESMO, SYSTEMS
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.markdown import render_block
 from generator.content.models import Reference, Statement
 from generator.content.po import direction

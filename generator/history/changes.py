@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.history.git_refs import RELEASE_TAG, find_git_dir, tag_refs
-from generator.content.loader import KNOWN_FILES, Guideline, load_guideline
+from generator.content.guideline import Guideline
+from generator.content.loader import KNOWN_FILES, load_guideline
 from generator.content.models import Statement
 from generator.errors import EXIT_USAGE, GuidelineError
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from generator.content import doi
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import CslDate, CslName, Reference
 from generator.render.numbering import ordered_statements
 

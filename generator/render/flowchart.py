@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.pathway import Pathway
 from generator.content.paths import TEMPLATES
 from generator.render.environment import environment

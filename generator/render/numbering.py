@@ -8,7 +8,7 @@ so a marker "R4" in the flowchart is the recommendation printed as R4 in the pro
 
 from __future__ import annotations
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import Statement
 
 

@@ -16,7 +16,7 @@ from generator.content import doi
 from generator.content.grading import SYSTEMS
 from generator.history.changes import advice_change_notices
 from generator.render.documents import ViewInputs
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import Reference
 from generator.content.patient_text import used_glossary
 from generator.render import citations, pdf_info

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 _SWITCHER_LINK = re.compile(rb'(href="patient-explainer(?:\.[A-Za-z]{2,3}(?:-[A-Z]{2})?)?)\.html"')
 

@@ -13,7 +13,7 @@ import re
 from generator.history.changes import what_changed_summary
 from generator.render.documents import ViewInputs
 from generator.content.grading import SYSTEMS
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import Statement
 from generator.content.pathway import Pathway
 from generator.render import citations, flowchart, pdf_info

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.render import flowchart
 from generator.render.environment import asset_path
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 OVERDUE, DUE_SOON, OK = "overdue", "due-soon", "ok"
 

@@ -6,7 +6,7 @@ import difflib
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:

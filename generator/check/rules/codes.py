@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from generator.content.codes import icd10_exists, icd11_well_formed
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.diagnostics import Diagnostic
 
 

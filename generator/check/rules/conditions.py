@@ -8,7 +8,7 @@ from typing import Iterator
 
 from generator.content import conditions
 from generator.content.conditions import Condition, ConditionProblem
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.pathway import Pathway
 from generator.diagnostics import Diagnostic
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic, Severity
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:

@@ -6,7 +6,7 @@ from typing import Iterator
 
 from generator.content import doi
 from generator.diagnostics import Diagnostic
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.patient_text import all_blocks, find_term, glossary_entry_for, uses_entry
 
 

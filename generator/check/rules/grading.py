@@ -7,7 +7,7 @@ from typing import Iterator
 
 from generator.diagnostics import Diagnostic
 from generator.content.grading import SYSTEMS
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:

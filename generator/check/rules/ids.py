@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterable, Iterator
 
 from generator.diagnostics import Diagnostic
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 
 def _duplicates(items: Iterable, what: str) -> Iterator[Diagnostic]:

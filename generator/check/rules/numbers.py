@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Iterable, Iterator
 
 from generator.check.word_pattern import alternation
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import ContentModel, Statement
 from generator.diagnostics import Diagnostic
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic, Location
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 TOKEN = "TODO:"
 

@@ -6,7 +6,7 @@ import re
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.patient_text import PatientBlock, prose_blocks
 from generator.check.readability import Readability, analyse, analyse_plain, fk_grade, syllables, words
 

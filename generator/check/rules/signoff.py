@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from generator.content.fingerprint import content_fingerprint
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.signoff import approval_state, recused_from, required_roles
 from generator.diagnostics import Diagnostic, Location, Severity
 

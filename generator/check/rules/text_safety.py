@@ -7,7 +7,7 @@ import unicodedata
 from typing import Iterator
 
 from generator.diagnostics import Diagnostic
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.markdown import SAFE_LINK_SCHEMES, inspector
 from generator.content.text_fields import TextField, iter_text
 

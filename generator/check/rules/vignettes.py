@@ -7,7 +7,7 @@ import difflib
 from typing import Iterator
 
 from generator.content.conditions import Condition
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.models import Feature
 from generator.content.pathway import Pathway
 from generator.diagnostics import Diagnostic
