@@ -113,3 +113,10 @@ def _private_names_imported(path: Path) -> list[str]:
 def test_no_module_imports_another_modules_private_names(path):
     """What a command or a stage shares is public (no `from generator.cli import _helper`)."""
     assert _private_names_imported(path) == []
+
+
+def test_the_slug_pattern_is_written_once():
+    """generator/content/slug.py defines what an id looks like; nobody spells the pattern again."""
+    spelled = [f"{p.relative_to(PACKAGE)}:{n}" for p in MODULES if p.name != "slug.py"
+               for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "[a-z0-9][a-z0-9-]" in line]
+    assert spelled == []

@@ -47,6 +47,7 @@ from generator.render.site_index import read_regular
 from generator.render import documents as document_registry
 from generator.render.documents import DocumentSpec
 from generator.content.paths import PROJECT_ROOT, TEMPLATES
+from generator.content.slug import is_slug
 from generator.errors import GuidelineError
 
 MANIFEST = "manifest.json"
@@ -55,7 +56,6 @@ MANIFEST = "manifest.json"
 PDF_MODULES = ("generator.render.pdf",)
 MANIFEST_FORMAT = 2  # 2: signed with the per-user key (hashing.sign)
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
-_SAFE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _SAFE_FILENAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -177,7 +177,7 @@ def select_shard(sources: list[Source], shard: tuple[int, int] | None) -> list[S
 def validate_sources(sources: list[Source]) -> None:
     seen: dict[str, Path] = {}
     for s in sources:
-        if not _SAFE_ID.match(s.id):
+        if not is_slug(s.id):
             raise BuildError(f"{s.folder}: guideline id {s.id!r} is not a slug; refusing to use it as a folder name")
         if s.id in seen:
             raise BuildError(f"{seen[s.id]} and {s.folder} both have the id {s.id!r}; give each guideline its own id")

@@ -15,10 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraint
 
 from generator.content.doi import problem as doi_problem
 from generator.content.grading import SYSTEMS
+from generator.content.slug import SLUG_MAX_LENGTH, SLUG_PATTERN
 from generator.diagnostics import Location
 
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
-Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=SLUG_MAX_LENGTH)]
 Text = Annotated[str, StringConstraints(min_length=1)]
 GradingSystemId = Literal[tuple(SYSTEMS)]  # type: ignore[valid-type]  # the ids of generator.content.grading
 SEMVER_PATTERN = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$"
@@ -377,7 +377,7 @@ FeatureName = Annotated[str, StringConstraints(pattern=FEATURE_NAME_PATTERN, max
 class FeatureValue(ContentModel):
     """One value of an enum feature: the code conditions compare with, and the answer a reader sees."""
 
-    code: Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+    code: Slug
     label: Text
 
 

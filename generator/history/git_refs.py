@@ -22,8 +22,10 @@ import re
 import stat
 from pathlib import Path
 
+from generator.content.slug import SLUG_BODY
+
 RELEASE_TAG = re.compile(
-    r"^(?:(?P<gid>[a-z0-9][a-z0-9-]*)/)?v(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)$"
+    rf"^(?:(?P<gid>{SLUG_BODY})/)?v(?P<version>(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?)\Z"
 )
 
 MAX_POINTER_BYTES = 4096  # a `.git` file ("gitdir: ..."), `commondir`

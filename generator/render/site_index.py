@@ -16,10 +16,11 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.content.slug import is_slug
+
 INDEX = "index.html"
 MANIFEST = "manifest.json"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
-_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,79}$")
 _KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON", ".cff": "CFF"}
 _NAMES = {"CITATION": "Citation metadata", "datacite": "DataCite metadata", "zenodo": "Zenodo metadata"}
 # A build folder can hold what nobody built (a committed `build/`, an archive): nothing is read
@@ -108,7 +109,7 @@ def collect(build_dir: Path, only: set[str] | None = None) -> list[Entry]:
     build_dir = Path(build_dir)
     if not build_dir.is_dir():
         return entries
-    for folder in sorted(p for p in build_dir.iterdir() if _SLUG.match(p.name) and _real_folder(p)):
+    for folder in sorted(p for p in build_dir.iterdir() if is_slug(p.name) and _real_folder(p)):
         if only is not None and folder.name not in only:
             continue
         raw = read_regular(folder / MANIFEST, MAX_MANIFEST_BYTES + 1)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import jinja2
 
-from generator.content.models import SLUG_PATTERN
+from generator.content.slug import SLUG_MAX_LENGTH, is_slug
 from generator.content.paths import TEMPLATES
 from generator.tools.schema import SCHEMAS
 from generator.errors import EXIT_USAGE, GuidelineError
@@ -33,10 +32,10 @@ class ScaffoldError(GuidelineError):
 
 
 def check_id(guideline_id: str) -> None:
-    if not re.match(SLUG_PATTERN, guideline_id) or len(guideline_id) > 80:
+    if not is_slug(guideline_id):
         raise ScaffoldError(
             f"{guideline_id!r} is not a valid guideline id: use lowercase letters, digits and hyphens, "
-            "starting with a letter or digit (e.g. oligoprogression-egfr-nsclc)"
+            f"starting with a letter or digit, at most {SLUG_MAX_LENGTH} characters (e.g. oligoprogression-egfr-nsclc)"
         )
 
 

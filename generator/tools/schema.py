@@ -22,8 +22,8 @@ from pydantic import BaseModel, Field
 
 from generator.content.loader import ALGORITHM_FILE, GUIDELINE_FILE, STATEMENTS_FILE, VIGNETTES_FILE
 from generator.content.signoff import SIGNOFF_FILE, SignoffFile
+from generator.content.slug import SLUG_PATTERN
 from generator.content.models import (
-    SLUG_PATTERN,
     AlgorithmFile,
     AlgorithmNode,
     Feature,

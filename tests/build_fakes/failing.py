@@ -1,7 +1,7 @@
 """A document whose render fails when the content asks it to (a statement text containing FAIL-RENDER)."""
 
 
-def view(g) -> dict:
+def view(g, given=None) -> dict:
     return {"fail": any("FAIL-RENDER" in s.text for s in g.statements)}
 
 

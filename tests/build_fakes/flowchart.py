@@ -5,7 +5,7 @@ from html import escape
 from tests.build_fakes import pad, slow
 
 
-def view(g) -> dict:
+def view(g, given=None) -> dict:
     return {"title": g.algorithm.title if g.algorithm else "", "nodes": [[n.id, n.kind, n.label] for n in g.nodes]}
 
 

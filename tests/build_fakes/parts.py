@@ -5,7 +5,7 @@ import hashlib
 import json
 
 
-def view(g) -> dict:
+def view(g, given=None) -> dict:
     return {"title": g.algorithm.title if g.algorithm else ""}
 
 

@@ -3,5 +3,5 @@
 from tests.build_fakes.parts import render_user as render
 
 
-def view(g) -> dict:
+def view(g, given=None) -> dict:
     return {}

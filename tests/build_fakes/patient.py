@@ -5,7 +5,7 @@ from html import escape
 from tests.build_fakes import pad, slow
 
 
-def view(g) -> dict:
+def view(g, given=None) -> dict:
     patient = g.meta.patient
     return {
         "title": patient.title if patient else g.meta.title,

@@ -3,7 +3,7 @@
 from tests.build_fakes import pdf_from, slow
 
 
-def view(g) -> dict:
+def view(g, given=None) -> dict:
     return {"title": g.meta.title}
 
 
