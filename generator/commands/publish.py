@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_ERRORS
+from generator.commands.options import shown
 
 
 @click.command("publish")
@@ -26,25 +25,21 @@ def publish_command(content: str, out: str, current_build: str | None, cache: st
     Each release is built from its tag with `guideline build --strict`. Exit status: 0 published,
     1 a release does not build or git fails (the previous site is kept), 2 usage errors.
     """
-    from generator.tools.publish_site import PublishError, publish
+    from generator.tools.publish_site import publish
 
     target, source = Path(out).resolve(), Path(content).resolve()
     if target == source or source in target.parents or target in source.parents:
         raise click.UsageError(f"--out {out!r} would replace or sit inside the content folder {content!r}")
-    try:
-        sites = publish(
-            Path(content),
-            Path(out),
-            current_build=Path(current_build) if current_build else None,
-            cache=Path(cache) if cache else None,
-            pdf=not html_only,
-        )
-    except PublishError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_ERRORS)
+    sites = publish(  # a PublishError ends the command in the CLI (exit code 1)
+        Path(content),
+        Path(out),
+        current_build=Path(current_build) if current_build else None,
+        cache=Path(cache) if cache else None,
+        pdf=not html_only,
+    )
     releases = sum(len(s.releases) for s in sites)
     drafts = sum(1 for s in sites if s.unreleased)
-    click.echo(f"publish: {len(sites)} guideline(s) into {out}/: {releases} release(s), {drafts} unreleased")
+    click.echo(f"publish: {len(sites)} guideline(s) into {shown(out)}/: {releases} release(s), {drafts} unreleased")
 
 
 def register(group: click.Group) -> None:

@@ -37,13 +37,14 @@ from generator.render.documents import DOCUMENTS
 from generator.history.changes import run_git, version_key
 from generator.history.git_refs import RELEASE_TAG
 from generator.render.site_index import MANIFEST, MAX_MANIFEST_BYTES, STYLE, Document, read_regular, regular_file
+from generator.errors import GuidelineError
 
 UNRELEASED = "unreleased"
 VERSIONS = "versions.json"
 STAMP = "commit"  # in a cached release build: the commit it was built from
 
 
-class PublishError(Exception):
+class PublishError(GuidelineError):
     """A site that cannot be published, with the reason in words (the last good site is kept)."""
 
 

@@ -19,7 +19,7 @@ import datetime as dt
 from typing import Any
 
 from generator.content import doi as doi_mod
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.render.citations import year as issued_year
 from generator.render.typography import plain_text
 
@@ -85,7 +85,7 @@ def _reference(ref) -> dict[str, Any]:
     return out
 
 
-def view(g: Guideline) -> dict[str, Any] | None:
+def view(g: Guideline, given=None) -> dict[str, Any] | None:
     meta = g.meta
     if meta is None:
         return None
