@@ -120,3 +120,28 @@ def test_the_slug_pattern_is_written_once():
     spelled = [f"{p.relative_to(PACKAGE)}:{n}" for p in MODULES if p.name != "slug.py"
                for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if "[a-z0-9][a-z0-9-]" in line]
     assert spelled == []
+
+
+def test_the_design_notes_name_every_module():
+    """docs/design.md's tree of generator/ stays true: each module of a stage (and each subpackage)
+    is named there (the rules under check/rules/ are 'one module per rule')."""
+    text = (PACKAGE.parent / "docs" / "design.md").read_text(encoding="utf-8")
+    tree = text[text.index("```\ngenerator/"):]
+    tree = tree[:tree.index("```", 4)]
+    missing = []
+    for path in MODULES:
+        rel = path.relative_to(PACKAGE)
+        if rel.parts[:2] in (("check", "rules"), ("render", "metadata")):
+            continue  # "rules/ (one module per rule)", "metadata/ (...)"
+        if rel.parts[0] == "commands" and rel.name not in ("options.py", "__init__.py"):
+            continue  # "one module per CLI command"
+        if rel.name == "__init__.py":
+            name = (rel.parent.name + "/") if rel.parent.name else None
+        else:
+            name = rel.name
+        if name and name not in tree:
+            missing.append(str(rel))
+    for sub in ("rules/", "metadata/"):
+        if sub not in tree:
+            missing.append(sub)
+    assert missing == []
