@@ -33,10 +33,10 @@ def test_every_error_class_of_the_program_derives_from_the_one_base():
             "generator.tools.scaffold.ScaffoldError", "generator.content.folders.UsageError"} <= set(classes)
     # Signals inside one module, never seen by a user: WeasyPrint's fetcher protocol (RefusedURL becomes
     # an UnsafeResourceError), a condition or YAML problem that becomes a diagnostic, a git directory
-    # too odd to read without git (_Unreadable: git is asked instead).
+    # too odd to read without git (Unreadable: git is asked instead).
     internal = {"generator.render.pdf.RefusedURL", "generator.content.conditions.ConditionProblem",
                 "generator.content.yaml_source._Budget", "generator.content.yaml_source._Rejected",
-                "generator.history.git_refs._Unreadable"}
+                "generator.history.git_refs.Unreadable"}
     outside = [name for name, cls in classes.items() if not issubclass(cls, GuidelineError) and name not in internal]
     assert outside == []
 

@@ -17,7 +17,7 @@ import os
 import struct
 from pathlib import Path
 
-from generator.history.git_refs import MAX_POINTER_BYTES, _kind, _read_small, _Unreadable
+from generator.history.git_refs import MAX_POINTER_BYTES, path_kind, read_small, Unreadable
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~2 million entries
 _HEADER = struct.Struct(">4sII")
@@ -29,7 +29,7 @@ def find_index(guideline_folder: Path) -> tuple[Path, Path] | None:
     start = Path(guideline_folder).resolve().parent
     for parent in (start, *start.parents):
         dot = parent / ".git"
-        kind = _kind(dot)
+        kind = path_kind(dot)
         if not kind:
             continue
         if kind == "dir":
@@ -37,13 +37,13 @@ def find_index(guideline_folder: Path) -> tuple[Path, Path] | None:
         if kind != "file":
             return None
         try:  # a linked work tree: "gitdir: <path>" (its own index lives there)
-            text = (_read_small(dot, MAX_POINTER_BYTES) or "").strip()
-        except _Unreadable:
+            text = (read_small(dot, MAX_POINTER_BYTES) or "").strip()
+        except Unreadable:
             return None
         if not text.startswith("gitdir:"):
             return None
         git_dir = Path(os.path.normpath(parent / text[len("gitdir:"):].strip()))
-        return (parent, git_dir / "index") if _kind(git_dir) == "dir" else None
+        return (parent, git_dir / "index") if path_kind(git_dir) == "dir" else None
     return None
 
 

@@ -35,14 +35,14 @@ MAX_REFS = 100_000  # tags and packed lines taken together
 MAX_TAG_DEPTH = 8  # refs/tags/<a>/<b>/...: release tags use one level
 
 
-class _Unreadable(Exception):
+class Unreadable(Exception):
     """The git directory holds something only git can judge (or something hostile)."""
 
 
-def _read_small(path: Path, limit: int) -> str | None:
+def read_small(path: Path, limit: int) -> str | None:
     """The text of a regular file of at most `limit` bytes, never through a symbolic link.
 
-    None when the file does not exist; _Unreadable when it is a link, not a regular file, too
+    None when the file does not exist; Unreadable when it is a link, not a regular file, too
     large, or cannot be read.
     """
     try:
@@ -50,24 +50,24 @@ def _read_small(path: Path, limit: int) -> str | None:
     except FileNotFoundError:
         return None
     except OSError as exc:  # ELOOP: a symbolic link; EACCES; ENXIO: a socket
-        raise _Unreadable(f"{path}: {exc.strerror}") from None
+        raise Unreadable(f"{path}: {exc.strerror}") from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
-            raise _Unreadable(f"{path}: not a regular file")
+            raise Unreadable(f"{path}: not a regular file")
         if st.st_size > limit:
-            raise _Unreadable(f"{path}: over {limit} bytes")
+            raise Unreadable(f"{path}: over {limit} bytes")
         data = os.read(fd, limit + 1)
         if len(data) > limit:
-            raise _Unreadable(f"{path}: over {limit} bytes")
+            raise Unreadable(f"{path}: over {limit} bytes")
     except OSError as exc:
-        raise _Unreadable(f"{path}: {exc.strerror}") from None
+        raise Unreadable(f"{path}: {exc.strerror}") from None
     finally:
         os.close(fd)
     return data.decode("utf-8", errors="replace")
 
 
-def _kind(path: Path) -> str:
+def path_kind(path: Path) -> str:
     """"dir", "file", "link", "other" or "" (absent), without following a symbolic link."""
     try:
         mode = os.lstat(path).st_mode
@@ -93,7 +93,7 @@ def find_git_dir(guideline_folder: Path) -> tuple[Path, Path] | None:
     start = Path(guideline_folder).resolve().parent
     for parent in (start, *start.parents):
         dot = parent / ".git"
-        kind = _kind(dot)
+        kind = path_kind(dot)
         if not kind:
             continue
         if kind == "dir":
@@ -101,16 +101,16 @@ def find_git_dir(guideline_folder: Path) -> tuple[Path, Path] | None:
         if kind != "file":
             return None
         try:  # a linked work tree or a submodule: "gitdir: <path>"
-            text = (_read_small(dot, MAX_POINTER_BYTES) or "").strip()
+            text = (read_small(dot, MAX_POINTER_BYTES) or "").strip()
             if not text.startswith("gitdir:"):
                 return None
             git_dir = Path(os.path.normpath(parent / text[len("gitdir:"):].strip()))
-            common = _read_small(git_dir / "commondir", MAX_POINTER_BYTES)
-        except _Unreadable:
+            common = read_small(git_dir / "commondir", MAX_POINTER_BYTES)
+        except Unreadable:
             return None
         if common is not None:
             git_dir = Path(os.path.normpath(git_dir / common.strip()))
-        if _kind(git_dir) != "dir":
+        if path_kind(git_dir) != "dir":
             return None
         return parent, git_dir
     return None
@@ -124,26 +124,26 @@ def _loose_tags(tags: Path) -> dict[str, str]:
     while pending:
         folder, prefix = pending.pop()
         if prefix.count("/") >= MAX_TAG_DEPTH:
-            raise _Unreadable(f"{folder}: refs nested deeper than {MAX_TAG_DEPTH}")
+            raise Unreadable(f"{folder}: refs nested deeper than {MAX_TAG_DEPTH}")
         try:
             with os.scandir(folder) as entries:
                 for entry in entries:
                     seen += 1
                     if seen > MAX_REFS:
-                        raise _Unreadable(f"{tags}: over {MAX_REFS} entries")
+                        raise Unreadable(f"{tags}: over {MAX_REFS} entries")
                     name = prefix + entry.name
                     if entry.is_symlink():
-                        raise _Unreadable(f"{entry.path}: a symbolic link")
+                        raise Unreadable(f"{entry.path}: a symbolic link")
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((Path(entry.path), name + "/"))
                     elif entry.is_file(follow_symlinks=False):
-                        text = _read_small(Path(entry.path), MAX_LOOSE_REF_BYTES)
+                        text = read_small(Path(entry.path), MAX_LOOSE_REF_BYTES)
                         if text is not None:
                             refs[name] = text.strip()
                     else:
-                        raise _Unreadable(f"{entry.path}: not a regular file")
+                        raise Unreadable(f"{entry.path}: not a regular file")
         except OSError as exc:
-            raise _Unreadable(f"{folder}: {exc.strerror}") from None
+            raise Unreadable(f"{folder}: {exc.strerror}") from None
     return refs
 
 
@@ -154,26 +154,26 @@ def tag_refs(git_dir: Path) -> dict[str, str] | None:
     or too large, too many refs, refs nested too deep, unreadable files.
     """
     git_dir = Path(git_dir)
-    if _kind(git_dir / "reftable"):
+    if path_kind(git_dir / "reftable"):
         return None
     refs: dict[str, str] = {}
     try:
-        packed = _read_small(git_dir / "packed-refs", MAX_PACKED_REFS_BYTES)
+        packed = read_small(git_dir / "packed-refs", MAX_PACKED_REFS_BYTES)
         for n, line in enumerate((packed or "").splitlines()):
             if n >= MAX_REFS:
-                raise _Unreadable("packed-refs: too many lines")
+                raise Unreadable("packed-refs: too many lines")
             if line.startswith(("#", "^")) or " " not in line:
                 continue
             sha, ref = line.split(" ", 1)
             if ref.startswith("refs/tags/"):
                 refs[ref[len("refs/tags/"):]] = sha
         for where in (git_dir / "refs", git_dir / "refs" / "tags"):
-            kind = _kind(where)
+            kind = path_kind(where)
             if kind not in ("", "dir"):
-                raise _Unreadable(f"{where}: not a folder")
-        if _kind(git_dir / "refs" / "tags") == "dir":
+                raise Unreadable(f"{where}: not a folder")
+        if path_kind(git_dir / "refs" / "tags") == "dir":
             refs.update(_loose_tags(git_dir / "refs" / "tags"))  # a loose ref overrides a packed one
-    except _Unreadable:
+    except Unreadable:
         return None
     if len(refs) > MAX_REFS:
         return None

@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.po import Translation, direction
 from generator.content.translations import TEMPLATE_CONTEXT, current_text, source_entries
 from generator.render import patient

@@ -6,7 +6,7 @@ writes into the PDF; generator/render/pdf.py prefers SOURCE_DATE_EPOCH over the 
 
 from __future__ import annotations
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 
 
 def author(g: Guideline) -> str:

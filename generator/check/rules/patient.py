@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.patient_text import explainer_reference_keys
 from generator.diagnostics import Diagnostic
 

@@ -13,7 +13,7 @@ from typing import Iterator
 
 from generator.check.word_pattern import alternation
 from generator.content import models as m
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.content.text_fields import iter_text
 from generator.diagnostics import Diagnostic
 

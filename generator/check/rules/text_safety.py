@@ -43,7 +43,7 @@ def _maybe_unsafe(text: str) -> bool:
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     for field in iter_text(g):
         if field.kind == "identifier" or _maybe_unsafe(field.text):
-            yield from _check_field(field)
+            yield from check_field(field)
 
 
 def _at(field: TextField, offset: int):
@@ -79,7 +79,7 @@ def _check_characters(f: TextField) -> Iterator[Diagnostic]:
         )
 
 
-def _check_field(f: TextField) -> Iterator[Diagnostic]:
+def check_field(f: TextField) -> Iterator[Diagnostic]:
     text = f.text
     yield from _check_characters(f)
     if f.kind == "identifier":  # a DOI or URL: its syntax is checked elsewhere; a URL's scheme here

@@ -22,8 +22,8 @@ from typing import Iterator
 
 from generator.check.readability import analyse as analyse_english
 from generator.check.readability_gates import Gate, analyse, gate_for
-from generator.check.rules.text_safety import _check_field
-from generator.content.loader import Guideline
+from generator.check.rules.text_safety import check_field
+from generator.content.guideline import Guideline
 from generator.content.po import Translation
 from generator.content.translations import FUZZY, MISSING, SourceEntry, is_current, source_entries, state
 from generator.diagnostics import Diagnostic, Location
@@ -96,7 +96,7 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
             if entry is None or not entry.text.strip():
                 continue
             where = t.at(source.key)
-            yield from _check_field(_PoField(where, entry.text, source.markdown, "markdown" if source.markdown else "plain"))
+            yield from check_field(_PoField(where, entry.text, source.markdown, "markdown" if source.markdown else "plain"))
             bad_decimal = _foreign_decimal(entry.text, language)
             if bad_decimal:
                 yield Diagnostic.warning(
