@@ -113,3 +113,26 @@ def test_names_given_on_the_command_line_are_printed_escaped(tmp_path, cli, comm
     assert result.exit_code == 0, result.output
     _no_forged_lines(result.output)
     assert "evil\\n::error title=forged::approved\\x1b[2J" in result.output
+
+
+def test_translate_error_lines_are_escaped(tmp_path, cli):
+    """`translate update` and `translate status` name a folder that does not load escaped."""
+    folder = tmp_path / "content" / FORGED
+    shutil.copytree(VALID / "minimal", folder)
+    (folder / "guideline.yaml").write_text("id: [unclosed\n")
+    for command in (["translate", "update", "es"], ["translate", "status"]):
+        result = cli(*command, "content")
+        assert result.exit_code == 1, result.output
+        _no_forged_lines(result.output)
+        assert "evil\\n::error title=forged::approved\\x1b[2J does not load" in result.output
+
+
+@pytest.mark.parametrize("language", ["es\n", "es\n::error title=forged::approved", "\x1b[2Jes"])
+def test_translate_update_refuses_a_language_tag_with_a_line_break(minimal, cli, language):
+    """A language argument is a whole language tag: 'es' followed by a line break names no
+    translations/es.po and writes no file whose name holds a line break."""
+    result = cli("translate", "update", language, str(minimal))
+    assert result.exit_code == 2, result.output
+    _no_forged_lines(result.output)
+    assert "is not a language tag such as es or pt-BR" in result.output
+    assert not (minimal / "translations").exists() or not any((minimal / "translations").iterdir())

@@ -169,3 +169,16 @@ def test_browser_reloads_by_itself_after_an_edit(served):
             assert time.monotonic() - started < 30
         finally:
             browser.close()
+
+
+def test_a_port_in_use_is_a_one_line_usage_error(minimal, cli):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("serve", "--port", str(port), str(minimal.parent))
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot listen on 127.0.0.1:{port}: " in result.output
+    assert "Traceback" not in result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 import time
 from pathlib import Path
 
@@ -32,8 +31,8 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date
     the check diagnostics (the last good documents stay); the server keeps running. Stop it
     with Ctrl-C.
     """
-    from generator.commands.options import EXIT_USAGE
     from generator.build.serve import Preview, Runner
+    from generator.content.folders import UsageError
 
     folders = [Path(p) for p in paths] or [Path("content")]
     for p in folders:
@@ -47,8 +46,7 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date
     try:
         runner = Runner(preview, host, port)
     except OSError as exc:
-        click.echo(f"error: cannot listen on {shown(host)}:{port}: {shown(exc.strerror or exc)}", err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"warning: listening on {shown(host)}: other machines can read these documents", err=True)
     runner.start()

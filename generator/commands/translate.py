@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, EXIT_USAGE
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, format_option, shown
+from generator.content.folders import UsageError
 
 
 @click.group("translate")
@@ -43,8 +44,7 @@ def update_command(language: str, paths) -> None:
     from generator.tools.translate import update
 
     if not LANGUAGE_TAG.match(language):
-        click.echo(f"error: {language!r} is not a language tag such as es or pt-BR", err=True)
-        sys.exit(EXIT_USAGE)
+        raise UsageError(f"{language!r} is not a language tag such as es or pt-BR")
     guidelines, failed = _load(paths)
     for g in guidelines:
         if g.meta.patient is None:
@@ -57,17 +57,17 @@ def update_command(language: str, paths) -> None:
         r = update(g, language)
         verb = "created" if r.created else "updated"
         click.echo(
-            f"{r.path}: {verb}; {r.added} new, {r.changed} changed (marked fuzzy), {r.unchanged} unchanged, {r.obsolete} obsolete"
+            f"{shown(r.path)}: {verb}; {r.added} new, {r.changed} changed (marked fuzzy), {r.unchanged} unchanged, {r.obsolete} obsolete"
         )
     for folder in failed:
         if not any(str(folder) == str(g.folder) for g in guidelines):
-            click.echo(f"error: {folder} does not load; run `guideline check`", err=True)
+            click.echo(f"error: {shown(folder)} does not load; run `guideline check`", err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
 
 
 @translate_group.command("status")
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@format_option("text", "json")
 def status_command(paths, fmt: str) -> None:
     """Per guideline and language: fields translated, fuzzy and missing, the translation's status and reviewer.
 
@@ -100,14 +100,14 @@ def status_command(paths, fmt: str) -> None:
                 if lang["readability"]:
                     lines.append(f"      readability gate: {lang['readability']}")
                 for key in ("fuzzy", "missing"):
-                    shown = lang[f"{key}_entries"][:5]
-                    if shown:
-                        more = len(lang[f"{key}_entries"]) - len(shown)
-                        lines.append(f"      {key}: {', '.join(shown)}{f' and {more} more' if more else ''}")
+                    listed = lang[f"{key}_entries"][:5]
+                    if listed:
+                        more = len(lang[f"{key}_entries"]) - len(listed)
+                        lines.append(f"      {key}: {', '.join(listed)}{f' and {more} more' if more else ''}")
             blocks.append("\n".join(lines))
         click.echo("\n\n".join(blocks))
     for folder in failed:
-        click.echo(f"error: {folder} does not load; run `guideline check`", err=True)
+        click.echo(f"error: {shown(folder)} does not load; run `guideline check`", err=True)
     complete = all(lang["complete"] for r in reports for lang in r["languages"])
     sys.exit(EXIT_OK if complete and not failed else EXIT_ERRORS)
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from generator.diagnostics import Diagnostic, Location, display_path
 
 TRANSLATIONS_DIR = "translations"
-LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Z]{2})?$")
+LANGUAGE_TAG = re.compile(r"\A[a-z]{2,3}(-[A-Z]{2})?\Z")  # the whole text: "es\n" is no tag
 STATUSES = ("draft", "reviewed")
 STATUS_HEADER = "X-Translation-Status"
 REVIEWER_HEADER = "X-Translation-Reviewer"
