@@ -136,3 +136,14 @@ def test_translate_update_refuses_a_language_tag_with_a_line_break(minimal, cli,
     _no_forged_lines(result.output)
     assert "is not a language tag such as es or pt-BR" in result.output
     assert not (minimal / "translations").exists() or not any((minimal / "translations").iterdir())
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("out", ["", "content", "content/minimal", "."])
+def test_serve_never_writes_into_the_working_directory_or_a_guideline_folder(minimal, cli, out):
+    """`serve --out content` refused as `build --out content` is, before anything is built or served."""
+    before = sorted(p.name for p in minimal.iterdir())
+    result = cli("serve", "--port", "0", "--out", out, "content")
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in minimal.iterdir()) == before

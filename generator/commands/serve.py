@@ -31,6 +31,7 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date
     the check diagnostics (the last good documents stay); the server keeps running. Stop it
     with Ctrl-C.
     """
+    from generator.build.engine import output_folder_problem
     from generator.build.serve import Preview, Runner
     from generator.content.folders import UsageError
 
@@ -38,6 +39,9 @@ def serve(paths, port: int, host: str, out: Path, with_pdf: bool, today: dt.date
     for p in folders:
         if not p.exists():
             raise click.UsageError(f"{shown(p)}: no such file or directory")
+    problem = output_folder_problem(str(out), folders)  # as for build: never ., a link or a guideline folder
+    if problem:
+        raise click.BadParameter(problem, param_hint="--out")
 
     def log(message: str) -> None:
         click.echo(f"{time.strftime('%H:%M:%S')} {message}", err=True)
