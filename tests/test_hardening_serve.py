@@ -161,3 +161,16 @@ def test_site_index_bounds_the_title_read(tmp_path):
     (folder / "a.html").write_text("<title>Real title</title>" + "x" * 5_000_000)
     [entry] = site_index.collect(tmp_path / "build")
     assert entry.title == "Real title" and [d.filename for d in entry.documents] == ["a.html"]
+
+
+def test_the_preview_log_prints_folder_names_escaped(tmp_path):
+    """The preview's log (serve's stderr) names a guideline folder escaped: a folder name holding a
+    line break and `::error ...` stays inside its line."""
+    forged = "evil\n::error title=forged::approved"
+    shutil.copytree(VALID / "minimal", tmp_path / "content" / forged)
+    lines: list[str] = []
+    preview = Preview([tmp_path / "content"], tmp_path / "build", html_only=True, today=dt.date(2026, 6, 1), log=lines.append)
+    preview.poll()
+    logged = "\n".join(lines)
+    assert "evil\\n::error title=forged::approved: " in logged, logged
+    assert not any(line.startswith("::error") for line in logged.splitlines()), logged

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import unquote, urlsplit
 
-from generator.diagnostics import Diagnostic, format_diagnostics
+from generator.diagnostics import Diagnostic, format_diagnostics, one_line
 from generator.content.paths import TEMPLATES
 from generator.render.site_index import MAX_DOCUMENT_BYTES, collect, read_regular, render_index
 
@@ -182,7 +182,7 @@ class Preview:
             state.failures = [f"{folder}: {type(exc).__name__}: {exc}"]
             state.summary = "build failed"
             self.log(traceback.format_exc())
-        self.log(f"{folder.name}: {state.summary} ({time.perf_counter() - started:.2f} s)")
+        self.log(f"{one_line(folder.name)}: {one_line(state.summary)} ({time.perf_counter() - started:.2f} s)")
         for d in state.diagnostics:
             if d.is_error:
                 self.log(d.format_text())

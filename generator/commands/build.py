@@ -27,7 +27,7 @@ class _Progress:
         if outcome.status == "failed":
             self.clear()
             message = outcome.message
-            click.echo(message if message.count(": error[") else f"error: {where}: {message}")
+            click.echo(message if message.count(": error[") else f"error: {where}: {shown(message)}")
         if self.live:
             c = self.counts
             line = f"[{finished}/{total}] built {c['built']}, skipped {c['skipped']}, failed {c['failed']}: {where}"
