@@ -91,6 +91,8 @@ CODES: dict[str, tuple[str, str]] = {
     "review-overdue": ("the guideline's review_by date has passed (error when published, warning for a draft)", "review it and move review_by"),
     "statement-review-overdue": ("a statement's review_due date has passed", "review the statement and update last_reviewed/review_due"),
     "changelog-missing-version": ("the changelog has no entry for the current version (warning)", "add a changelog entry"),
+    # document size (generator/check/rules/document_size.py; the limit and its calibration: docs/build.md, "Memory")
+    "document-too-large": ("the clinician protocol is estimated at more than 300 pages (from the statements' text, evidence rows, references and algorithm nodes); rendering it would need more memory than a build worker is allowed (about 4 MiB per page)", "split the guideline into guidelines of one clinical question each, or move background text out of the statements"),
     # text safety
     "raw-html": ("HTML in content (tags, comments)", "write Markdown; HTML is never rendered"),
     "unsafe-url": ("a javascript:, data:, file: or other non-web URL", "link to an https:// page"),

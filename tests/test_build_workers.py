@@ -98,9 +98,9 @@ def test_worker_count(requested, jobs, available, per_worker, count, note):
 
 
 def test_mem_available_is_read_from_meminfo():
-    text = "MemTotal:       24683568 kB\nMemFree:        22059860 kB\nMemAvailable:    2097152 kB\nBuffers: 1 kB\n"
-    assert workers.parse_meminfo(text) == 2 * GiB
-    assert workers.worker_count(8, 40, workers.parse_meminfo(text), workers.PDF_WORKER_MIB * MiB).count == 2 * 1024 // workers.PDF_WORKER_MIB
+    text = "MemTotal:       24683568 kB\nMemFree:        22059860 kB\nMemAvailable:    8388608 kB\nBuffers: 1 kB\n"
+    assert workers.parse_meminfo(text) == 8 * GiB
+    assert workers.worker_count(8, 40, workers.parse_meminfo(text), workers.PDF_WORKER_MIB * MiB).count == 8 * 1024 // workers.PDF_WORKER_MIB
     assert workers.parse_meminfo("MemTotal: 1 kB\n") is None
 
 

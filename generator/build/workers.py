@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Callable
 
 # Measured (docs/build.md, "Memory"): peak resident memory of one worker process, in MiB.
-# A PDF worker imports WeasyPrint (55 MiB) and renders a protocol of up to the page limit of
-# `check` (a 204-page protocol peaked at 749 MiB); counted at 250 pages (the page estimate runs
-# up to 19% low) at the largest growth measured: 55 + 4.0 x 250, rounded up.
-PDF_WORKER_MIB = 1024
+# A PDF worker imports WeasyPrint (55 MiB) and renders a protocol of at most the page limit `check`
+# enforces (300 estimated pages; generator/check/rules/document_size.py): counted at 370 pages
+# (the estimate runs up to 19% low) at the largest growth measured, 55 + 4.0 x 370, rounded up.
+PDF_WORKER_MIB = 1536
 # A worker that renders HTML, SVG and metadata only (--html-only): the whole --html-only build of a
 # 334-page protocol peaks at 83 MiB in one process.
 HTML_WORKER_MIB = 100

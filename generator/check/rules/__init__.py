@@ -10,6 +10,7 @@ from generator.check.rules import (
     codes,
     conditions,
     dates,
+    document_size,
     dois,
     glossary,
     grading,
@@ -46,4 +47,5 @@ ALL_RULES = [
     spelling.check,
     signoff.check,
     translations.check,
+    document_size.check,
 ]
