@@ -147,3 +147,11 @@ def test_serve_never_writes_into_the_working_directory_or_a_guideline_folder(min
     assert result.exit_code == 2, result.output
     assert "--out" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in minimal.iterdir()) == before
+
+
+def test_refs_verify_prints_the_api_address_escaped(minimal, cli):
+    """`--api` (a CI variable) is echoed back in the offline note on one line."""
+    result = cli("refs", "verify", "--api", "https://api.example.org/" + FORGED, str(minimal))
+    assert result.exit_code == 0, result.output
+    _no_forged_lines(result.output)
+    assert "https://api.example.org/evil\\n::error title=forged::approved" in result.output

@@ -63,7 +63,7 @@ def register(group: click.Group) -> None:
         if not online:
             click.echo(
                 f"offline: reporting cached Crossref answers only (from {shown(cache.folder)}); "
-                f"run `guideline refs verify --online` to ask {api}",
+                f"run `guideline refs verify --online` to ask {shown(api)}",
                 err=True,
             )
         report = rv.verify_guidelines(
@@ -89,7 +89,7 @@ def register(group: click.Group) -> None:
             parts.append(f"{report.skipped} with an invalid DOI skipped (see `guideline check`)")
         click.echo("refs verify: " + ", ".join(parts), err=fmt != "text")
         if report.unreachable:
-            click.echo(f"refs verify: error: cannot reach {api} ({report.unreachable}); check the network "
+            click.echo(f"refs verify: error: cannot reach {shown(api)} ({report.unreachable}); check the network "
                        "connection (or --api) and run again", err=fmt != "text")
             sys.exit(EXIT_ERRORS)
         if not online:  # offline: findings (cached) are shown, never failed on
