@@ -174,3 +174,17 @@ def test_the_preview_log_prints_folder_names_escaped(tmp_path):
     logged = "\n".join(lines)
     assert "evil\\n::error title=forged::approved: " in logged, logged
     assert not any(line.startswith("::error") for line in logged.splitlines()), logged
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_site_index_prints_the_build_folder_escaped(tmp_path, exists):
+    """`python -m generator.render.site_index DIR` (run by CI) names DIR on one line, found or not."""
+    forged = tmp_path / "evil\n::error title=forged::approved"
+    if exists:
+        forged.mkdir()
+    run = subprocess.run([sys.executable, "-m", "generator.render.site_index", str(forged)],
+                         capture_output=True, text=True, timeout=60, cwd=Path(__file__).parent.parent)
+    assert run.returncode == (0 if exists else 2), run.stderr
+    output = run.stdout + run.stderr
+    assert "evil\\n::error title=forged::approved" in output, output
+    assert not any(line.startswith("::error") for line in output.splitlines()), output

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.content.slug import is_slug
+from generator.diagnostics import one_line
 
 INDEX = "index.html"
 MANIFEST = "manifest.json"
@@ -194,11 +195,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     build_dir = Path(args[0])
     if not build_dir.is_dir():
-        print(f"error: {build_dir}: no such folder", file=sys.stderr)
+        print(f"error: {one_line(str(build_dir))}: no such folder", file=sys.stderr)
         return 2
     target = write_index(build_dir)
     n = len(collect(build_dir))
-    print(f"wrote {target} ({n} guideline{'s' if n != 1 else ''})")
+    print(f"wrote {one_line(str(target))} ({n} guideline{'s' if n != 1 else ''})")
     return 0
 
 
