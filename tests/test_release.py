@@ -88,6 +88,7 @@ def test_editorial_change_is_a_patch(cli, repo, minimal):
     ("1.0.0", "not greater than the latest release 1.1.0"),
     ("1.1.0", "already exists"),
     ("1.2", "not a semantic version"),
+    ("1.2.0\n", "not a semantic version"),  # a whole version: no tag or changelog entry with a line break
 ])
 def test_versions_that_are_refused(cli, repo, minimal, version, message):
     assert release(cli, minimal, "1.1.0").exit_code == 0
@@ -123,3 +124,14 @@ def test_a_guideline_newer_than_the_repositorys_last_release_is_released_as_its_
     result = release(cli, second, "1.1.0", "--dry-run")
     assert result.exit_code == 0, result.output
     assert "release second/v1.1.0 (first release" in result.output
+
+
+def test_the_changelog_preview_cannot_forge_an_annotation(cli, repo, minimal):
+    """A statement title with a line break and `::error ...` is printed on its changelog line, escaped,
+    before the strict check has read it."""
+    assert release(cli, minimal, "1.1.0").exit_code == 0
+    edit(minimal / "statements.yaml", "title: Local ablative therapy", 'title: "Local\\n::error title=forged::approved"')
+    git(repo, "commit", "-q", "-am", "retitle")
+    result = release(cli, minimal, "1.2.0", "--dry-run")
+    assert "Local\\n::error title=forged::approved" in result.output, result.output
+    assert not any(line.startswith("::error") for line in result.output.splitlines()), result.output

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, today_option
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, shown, today_option
 
 
 @click.command("release")
@@ -32,16 +32,16 @@ def release_command(folder: str, version: str, dry_run: bool, today: dt.date) ->
     day = today
     path = Path(folder)
     if not (path / "guideline.yaml").is_file():
-        raise click.UsageError(f"{folder!r} is not a guideline folder (it has no guideline.yaml)")
+        raise click.UsageError(f"{shown(folder)} is not a guideline folder (it has no guideline.yaml)")
     plan = plan_release(path, version)  # a ReleaseError says why not (exit code 1)
     since = f"since {plan.previous.tag}" if plan.previous else "first release"
     click.echo(f"release {plan.tag} ({since}; the changes need at least a {plan.required} release)")
     for reason in plan.reasons:
-        click.echo(f"  - {reason}")
+        click.echo(f"  - {shown(reason)}")
     if plan.changes:
         click.echo("changelog entry:")
         for line in plan.changes:
-            click.echo(f"  - {line}")
+            click.echo(f"  - {shown(line)}")
     if dry_run:
         click.echo("dry run: nothing written")
         sys.exit(EXIT_OK)

@@ -129,7 +129,7 @@ def plan_release(folder: Path, version: str) -> ReleasePlan:
     """Decide whether `version` may be released from `folder`'s committed content, and what to write."""
     from generator.content.loader import load_guideline
 
-    if not re.match(SEMVER_PATTERN, version):
+    if not re.fullmatch(SEMVER_PATTERN, version):  # "1.2.0\n" is no version
         raise ReleaseError(f"{version!r} is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.0)")
     folder = Path(folder).resolve()
     g = load_guideline(folder).guideline
