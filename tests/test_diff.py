@@ -412,3 +412,17 @@ def test_since_a_repository_release_older_than_the_guideline(cli, repo, minimal)
     assert len(d["statements"]["added"]) == len(load_guideline(second).guideline.statements)
     info = changes_since_previous_release(load_guideline(second).guideline)
     assert info == {"status": "first-version", "version": "1.1.0"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_a_line_break_inside_a_changed_value_cannot_forge_a_line(cli, repo, minimal, fmt):
+    """A statement's text (a literal block) and the title may hold line breaks: in the diff each value
+    stays on its line, so a changed text starting a line with `::error ...` forges no annotation."""
+    edit(minimal / "statements.yaml", "    text: Continue the same TKI after local therapy.",
+         '    text: "Continue the same TKI\\n::error title=forged::approved"')
+    edit(minimal / "guideline.yaml", "title: Local treatment of oligoprogression on targeted therapy (test fixture)",
+         'title: "Local treatment\\n::error title=forged::title"')
+    result = cli("diff", "minimal/v1.0.0", str(minimal.parent), "--format", fmt)
+    assert result.exit_code == 0, result.output
+    assert not any(line.lstrip(" -`*").startswith("::error") for line in result.output.splitlines()), result.output
+    assert "::error title=forged::approved" in result.output
