@@ -155,3 +155,30 @@ def test_refs_verify_prints_the_api_address_escaped(minimal, cli):
     assert result.exit_code == 0, result.output
     _no_forged_lines(result.output)
     assert "https://api.example.org/evil\\n::error title=forged::approved" in result.output
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_review_report_values_cannot_forge_a_line(minimal, cli, fmt):
+    """A title with a line break and `::error ...` stays on the report's line (the output was escaped
+    line by line after joining, so the line break survived)."""
+    meta = minimal / "guideline.yaml"
+    text = meta.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    meta.write_text(text.replace(title, 'title: "Local\\n::error title=forged::approved"'))
+    result = cli("review-report", "--format", fmt, str(minimal))
+    assert result.exit_code == 0, result.output
+    _no_forged_lines(result.output)
+    assert "Local\\n::error title=forged::approved" in result.output
+
+
+def test_signoff_report_values_cannot_forge_a_line(minimal, cli):
+    """Panel names and declared interests are content: `guideline signoff` prints them escaped."""
+    import yaml
+
+    panel = [{"id": "t-onc", "name": "Test\n::error title=forged::approved", "role": "Thoracic oncology"}]
+    approvals = [{"member": "t-onc", "role": "Thoracic oncology", "version": "1.1.0", "fingerprint": "sha256:" + "0" * 64,
+                  "date": "2026-01-02"}]
+    (minimal / "signoff.yaml").write_text(yaml.safe_dump({"panel": panel, "approvals": approvals, "votes": []}))
+    result = cli("signoff", str(minimal))
+    _no_forged_lines(result.output)
+    assert "Traceback" not in result.output and result.exit_code in (0, 1), result.output

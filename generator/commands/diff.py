@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands.options import EXIT_OK, format_option
+from generator.commands.options import EXIT_OK, escaped, format_option
 
 
 @click.command("diff")
@@ -51,28 +51,13 @@ def diff_command(args: tuple[str, ...], since_release: bool, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(results, indent=2, sort_keys=True, ensure_ascii=False))
     elif fmt == "markdown":
-        click.echo("\n\n".join(format_markdown(_escaped(r)) for r in results))
+        click.echo("\n\n".join(format_markdown(escaped(r)) for r in results))
     else:
-        click.echo("\n\n".join(format_text(_escaped(r)) for r in results))
+        click.echo("\n\n".join(format_text(escaped(r)) for r in results))
     sys.exit(EXIT_OK)
 
 
 # --------------------------------------------------------------------------- formats
-
-
-def _escaped(value):
-    """Every text in a diff result with its control characters escaped, line breaks included, before it
-    is formatted: a statement's text or a title cannot clear the terminal or start a line of its own
-    (`::error ...` would be a GitHub annotation)."""
-    from generator.diagnostics import one_line
-
-    if isinstance(value, str):
-        return one_line(value)
-    if isinstance(value, dict):
-        return {k: _escaped(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_escaped(v) for v in value]
-    return value
 
 
 def _grade(g: dict | None) -> str:

@@ -57,6 +57,20 @@ def shown(name) -> str:
     return one_line(str(name))
 
 
+def escaped(value):
+    """A report (dicts, lists, texts) with every text's control characters escaped, line breaks
+    included, before it is formatted as lines: a title or a name from the content cannot clear the
+    terminal or start a line of its own (`::error ...` would be a GitHub annotation). JSON output
+    needs none of this: json.dumps escapes them."""
+    if isinstance(value, str):
+        return one_line(value)
+    if isinstance(value, dict):
+        return {k: escaped(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [escaped(v) for v in value]
+    return value
+
+
 def folders_from(paths) -> list[Path]:
     """The guideline folders named by PATH arguments (default: content/); a `UsageError` (exit code 2)
     otherwise."""

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, format_option, today_option
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, escaped, format_option, today_option
 
 
 @click.command("review-report")
@@ -41,20 +41,13 @@ def review_report(paths, fmt: str, within: int, today: dt.date) -> None:
     if fmt == "json":
         click.echo(json.dumps(report, indent=2, sort_keys=True))
     elif fmt == "markdown":
-        click.echo(_lines(format_markdown(report)), nl=False)
+        click.echo(format_markdown(escaped(report)), nl=False)
     else:
-        click.echo(_lines(format_text(report)))
+        click.echo(format_text(escaped(report)))
     for folder in failed:
         shown = one_line(folder)  # a folder name may hold a line break (a forged `::error` line) or an escape
         click.echo(f"error: {shown}: guideline.yaml does not load; run `guideline check {shown}`", err=True)
     sys.exit(EXIT_ERRORS if failed else EXIT_OK)
-
-
-def _lines(text: str) -> str:
-    """Each line with its control characters escaped (a title written as "\\e[2J" in YAML stays visible text)."""
-    from generator.diagnostics import one_line
-
-    return "\n".join(one_line(line) for line in text.split("\n"))
 
 
 def register(group: click.Group) -> None:

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, format_option, shown
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, escaped, format_option, shown
 
 
 @click.command("signoff")
@@ -35,7 +35,7 @@ def signoff_command(paths, fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(reports, indent=2, sort_keys=True))
     else:
-        click.echo("\n\n".join(format_text(r) for r in reports))
+        click.echo("\n\n".join(format_text(escaped(r)) for r in reports))
     for folder in failed:
         click.echo(f"error: guideline.yaml of {shown(folder)} does not load; run `guideline check`", err=True)
     sys.exit(EXIT_OK if reports and all(r["ready"] for r in reports) and not failed else EXIT_ERRORS)
