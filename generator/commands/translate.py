@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from generator.commands.options import EXIT_ERRORS, EXIT_OK, format_option, shown
+from generator.commands.options import EXIT_ERRORS, EXIT_OK, escaped, format_option, shown
 from generator.content.folders import UsageError
 
 
@@ -87,7 +87,7 @@ def status_command(paths, fmt: str) -> None:
         click.echo(json.dumps(reports, indent=2, sort_keys=True, ensure_ascii=False))
     else:
         blocks = []
-        for r in reports:
+        for r in escaped(reports):  # the reviewer is read from the PO header
             lines = [f"{r['guideline']} (source language {r['source_language']}, {r['entries']} fields)"]
             if not r["languages"]:
                 lines.append("  no translations (guideline translate update <lang> creates one)")
