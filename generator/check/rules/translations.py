@@ -7,6 +7,9 @@
 * `translation-unknown-entry` (warning): an entry naming a field the guideline does not have;
 * `translation-numbers` (error): the digits of a translation differ from its source's (a
   translation must say the same numbers);
+* `translation-placeholders` (error): a translated template string whose `%(name)s` placeholders
+  differ from its source's, or with a stray `%` (the template fills them in; write `%%` for a
+  percent sign);
 * `translation-decimal` (warning): a decimal number written with the source language's decimal
   mark instead of the translation language's (Babel's CLDR data: 2,5 in Spanish, 2.5 in English);
 * the text-safety rules (raw HTML, unsafe links, template code, hidden characters) over every msgstr;
@@ -25,7 +28,7 @@ from generator.check.readability_gates import Gate, analyse, gate_for
 from generator.check.rules.text_safety import check_field
 from generator.content.guideline import Guideline
 from generator.content.po import Translation
-from generator.content.translations import FUZZY, MISSING, SourceEntry, is_current, source_entries, state
+from generator.content.translations import FUZZY, MISSING, TEMPLATE_CONTEXT, SourceEntry, is_current, source_entries, state
 from generator.diagnostics import Diagnostic, Location
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -57,6 +60,18 @@ def numbers(text: str) -> list[str]:
             value = value.replace(",", ".")
         out.append(value)
     return sorted(out)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def _placeholder_problem(source: str, text: str) -> str | None:
+    wanted, found = sorted(_PLACEHOLDER.findall(source)), sorted(_PLACEHOLDER.findall(text))
+    if wanted != found:
+        return f"has the placeholders {', '.join(found) or 'none'}, its source {', '.join(wanted) or 'none'}; keep each %(name)s as it is"
+    if wanted and "%" in _PLACEHOLDER.sub("", text).replace("%%", ""):
+        return "has a % that is not a placeholder; write %% for a percent sign"
+    return None
 
 
 def _decimal_mark(language: str) -> str:
@@ -97,6 +112,9 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
                 continue
             where = t.at(source.key)
             yield from check_field(_PoField(where, entry.text, source.markdown, "markdown" if source.markdown else "plain"))
+            problem = _placeholder_problem(source.text, entry.text) if source.context == TEMPLATE_CONTEXT else None
+            if problem:
+                yield Diagnostic.error(where, "translation-placeholders", f"the {language} translation of {source.label} {problem}")
             bad_decimal = _foreign_decimal(entry.text, language)
             if bad_decimal:
                 yield Diagnostic.warning(
