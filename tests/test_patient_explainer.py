@@ -187,7 +187,7 @@ def test_a_work_has_the_same_number_in_the_leaflet_and_the_protocol(folder):
 def test_plain_source_entries_and_caution_marking():
     g, v, html, root = build(EXPLAINER)
     entries = {li.get("id"): li for li in root.iter(X + "li") if (li.get("id") or "").startswith("source-")}
-    texts = [text_of(li) for li in entries.values()]
+    texts = [re.sub(r"^\d+\. ", "", text_of(li)) for li in entries.values()]
     assert any(t.startswith("Weickhardt and colleagues. Journal of Thoracic Oncology, 2012.") for t in texts)
     assert any(t.startswith("“Local therapy with continued EGFR") for t in texts)  # no author: the title
     caution = [li for li in entries.values() if "caution" in li.get("class", "")]
@@ -373,3 +373,32 @@ def test_the_rendered_leaflet_and_protocol_give_each_work_one_number(folder):
 
     leaflet, clinician = numbers(html, "source"), numbers(protocol, "ref")
     assert leaflet and all(clinician[url] == n for url, n in leaflet.items())
+
+
+@pytest.mark.parametrize("folder", [EXPLAINER, *REAL], ids=lambda p: p.name)
+def test_the_printed_leaflet_numbers_each_source_as_the_protocol_does(folder):
+    """Read from the PDF a reader holds: the source list prints each work's protocol number (1, 2, 3, 5,
+    ...), not the list's own count (a PDF renderer ignores <li value>, so the list once printed 1, 2, 3, 4
+    and the fourth entry was the protocol's fifth work)."""
+    from tests.render_kit import pdf_text
+
+    g, v, html, root = build(folder)
+    pdf = patient_pdf.render(patient_pdf.view(g), {"patient-explainer-html": html.encode("utf-8")})
+    heading = text_of(next(s for s in root.iter(X + "section") if s.get("id") == "sources").find(X + "h2"))
+    text = pdf_text(pdf)
+    listed = text[text.rindex(heading) :].replace("\f", "\n")
+    printed = [int(n) for n in re.findall(r"^\s*(\d{1,3})\.\s", listed, flags=re.M)]
+    assert printed == [source["number"] for source in v["sources"]]
+
+
+def test_a_truncated_author_list_is_never_read_as_the_whole_team(explainer):
+    """A record holding two authors (or one) but marked authors_truncated is 'Name and colleagues' in the
+    leaflet, as the protocol prints 'et al.'."""
+    g, v, html, root = build(explainer)
+    (gomez,) = [s for s in v["sources"] if s["id"] == "gomez2016"]
+    assert gomez["who"] == "Gomez and Blumenschein"
+    edit(explainer / "references.yaml", "  - id: gomez2016\n", "  - id: gomez2016\n    authors_truncated: true\n")
+    g, v, html, root = build(explainer)
+    (gomez,) = [s for s in v["sources"] if s["id"] == "gomez2016"]
+    assert gomez["who"] == "Gomez and colleagues"
+    assert "Gomez and colleagues. The Lancet Oncology, 2016." in html

@@ -32,13 +32,16 @@ def _long_date(value) -> str:
 
 
 def _who(ref: Reference) -> str | None:
-    """'Weickhardt and colleagues', 'Yu and Smith', or None when the work has no author."""
+    """'Weickhardt and colleagues', 'Yu and Smith', or None when the work has no author.
+
+    A record whose author list is truncated (authors_truncated) names its first author "and
+    colleagues" however few names it holds: "Iyengar" alone would say one person did the study."""
     people = ref.author or ref.editor
     if not people:
         return None
-    if len(people) == 1:
+    if len(people) == 1 and not ref.authors_truncated:
         return citations.family_name(people[0])
-    if len(people) == 2:
+    if len(people) == 2 and not ref.authors_truncated:
         return f"{citations.family_name(people[0])} and {citations.family_name(people[1])}"
     return f"{citations.family_name(people[0])} and colleagues"
 
