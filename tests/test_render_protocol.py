@@ -109,7 +109,7 @@ def test_contents_link_to_every_chapter(minimal):
     what_changed = ["what-changed"] if b'id="what-changed"' in html else []
     assert [t.decode() for t in targets] == [
         "recommendations", "algorithm", "pathway", "scope", "sec-definitions", "sec-treatment", "sec-evidence",
-        "references", "authors", *what_changed, "history", "signoff",
+        "grading", "references", "authors", *what_changed, "history", "signoff",
     ]  # fmt: skip
     for href in toc:
         assert href[1:] in ids, f"dangling link {href}"
@@ -177,6 +177,24 @@ def test_summary_of_recommendations_comes_first_and_links_to_each(minimal):
     )  # an untitled recommendation is summarised by its first sentence
     rows = re.search(rb'<table class="rec-summary.*?</table>', html, re.S).group()
     assert re.findall(rb'<td data-label="No."><a href="#([^"]+)"', rows) == [b"stmt-rec-local-therapy", b"stmt-rec-continue-tki"]
+
+
+def test_the_body_follows_the_algorithm_and_legend_and_worked_examples_are_an_appendix():
+    """Summary, algorithm, step list, then the body at once; the grading legend and the worked
+    examples (5 pages in the real guideline) come after the body, before the references."""
+    from generator.content.loader import load_guideline
+    from generator.render import protocol
+
+    g = load_guideline(Path(__file__).parent / "fixtures" / "valid" / "pathway").guideline
+    html = protocol.render(protocol.view(g), {})
+    order = ["recommendations", "algorithm", "pathway", "scope", *[f"sec-{s.id}" for s in g.meta.sections],
+             "grading", "worked-examples", "references"]
+    at = [html.index(f'<section id="{name}"'.encode()) for name in order]
+    assert at == sorted(at)
+    summary = html[at[0] : at[1]]
+    assert b"legend-table" not in summary and b'href="#grading"' in summary
+    contents = re.search(rb'<nav class="toc".*?</nav>', html, re.S).group()
+    assert re.findall(rb'href="#(grading|worked-examples)"', contents) == [b"grading", b"worked-examples"]
 
 
 def test_summary_and_legend_follow_the_declared_grading_system(tmp_path):
@@ -423,6 +441,13 @@ def test_real_guideline_protocol(folder, tmp_path):
     at = pages.index(figure_page) + 1
     assert at <= max(2, len(pages) / 3), f"the algorithm is on page {at} of {len(pages)}"
     assert "Summary of recommendations" in " ".join(pages[: at - 1])
+    # the summary and its key run straight into the algorithm: no page of legend rows between them
+    summary = next(i for i, t in enumerate(pages) if re.search(r"^Summary of recommendations$", t, re.M)) + 1
+    between = pages[summary : at - 1]  # pages after the summary's first and before the algorithm's
+    assert all(re.search(r"^R\d+ ", t, re.M) for t in between), f"a page without summary rows before page {at}"
+    # the body starts within the first third too; the worked examples wait until after it
+    scope = next(i for i, t in enumerate(pages) if re.search(r"^Scope$", t, re.M)) + 1
+    assert scope <= len(pages) / 3, f"the body starts on page {scope} of {len(pages)}"
     assert "Scope" not in figure_page.replace("Scope and", "")
     first = load(folder).nodes[0].label.split()[0]
     assert first in figure_page
