@@ -10,6 +10,7 @@ CONTENT ?= content
 OUT     ?= build
 JOBS    ?=
 SHARD   ?=
+BUILD_FLAGS ?=
 PYTEST_ARGS ?=
 BOOTSTRAP = @PYTHON=$(PYTHON) VENV=$(VENV) scripts/bootstrap
 
@@ -28,10 +29,10 @@ check:
 	@$(BIN)/guideline check $(CONTENT)
 
 ## pdf: publish: check --strict (warnings and TODO: placeholders are errors), then build every
-## document of every guideline into build/ (SHARD=K/N: one CI shard)
+## document of every guideline into build/ (SHARD=K/N: one CI shard; BUILD_FLAGS: more build options)
 pdf:
 	$(BOOTSTRAP) pdf
-	@$(BIN)/guideline build $(CONTENT) --strict --out $(OUT) $(if $(JOBS),-j $(JOBS),) $(if $(SHARD),--shard $(SHARD),)
+	@$(BIN)/guideline build $(CONTENT) --strict --out $(OUT) $(if $(JOBS),-j $(JOBS),) $(if $(SHARD),--shard $(SHARD),) $(BUILD_FLAGS)
 
 ## html: the same, HTML outputs only (no PDF rendering)
 html:

@@ -127,7 +127,7 @@ def test_build_runs_as_a_matrix_of_shards_merged_and_published_on_main():
     jobs = _workflow()["jobs"]
     assert jobs["build"]["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.changes.outputs.shards) }}"
     uploads = [s for s in jobs["build"]["steps"] if "upload-artifact" in s.get("uses", "")]
-    assert uploads and uploads[0]["with"]["path"] == "build/"
+    assert uploads and uploads[0]["with"]["path"] == "shard-out/"  # only the guidelines this shard built
     merge = jobs["documents"]["steps"]
     assert any("download-artifact" in s.get("uses", "") and s["with"]["pattern"] == "build-shard-*" for s in merge)
     assert not any("upload-pages-artifact" in s.get("uses", "") for s in merge)  # the build is not the site
@@ -157,6 +157,95 @@ def test_pages_publish_the_site_of_released_versions_built_only_on_main():
     assert pages["with"]["path"] == "site/" and "if" not in pages
     names = [s.get("name") or s["uses"].split("@")[0] for s in steps]
     assert names.index("build every release and write the site") > names.index("actions/cache")
+
+
+def _uses(step: dict, action: str) -> bool:
+    return step.get("uses", "").split("@")[0] == action
+
+
+def test_incremental_build_state_is_written_only_by_main_and_read_as_written():
+    """Shards restore main's last build and the engine's key; only pushes to main save either (a pull
+    request's own cache entries are never restored by main), and each restore names the same path
+    and key as its save, which is what actions/cache matches on."""
+    jobs = _workflow()["jobs"]
+    saves = [(job_id, s) for job_id, s in _steps() if _uses(s, "actions/cache/save")]
+    assert {job_id for job_id, _ in saves} == {"changes", "documents"}
+    for job_id, step in saves:
+        assert "refs/heads/main" in step["if"], job_id
+    build_save = next(s for j, s in saves if j == "documents")
+    key_save = next(s for j, s in saves if j == "changes")
+    lookups = {s["id"]: s for s in jobs["changes"]["steps"] if _uses(s, "actions/cache/restore")}
+    assert lookups["last-build"]["with"]["lookup-only"] is True
+    assert lookups["last-build"]["with"]["path"] == build_save["with"]["path"] == "build"
+    assert lookups["last-build"]["with"]["restore-keys"] + "${{ github.sha }}" == build_save["with"]["key"]
+    assert jobs["changes"]["outputs"]["last-build"] == "${{ steps.last-build.outputs.cache-matched-key }}"
+    restores = [s for s in jobs["build"]["steps"] if _uses(s, "actions/cache/restore")]
+    build_restore = next(s for s in restores if s["with"]["path"] == "build")
+    assert build_restore["with"]["key"] == "${{ needs.changes.outputs.last-build }}"  # one entry for every shard
+    assert "restore-keys" not in build_restore["with"]
+    key_restore = next(s for s in restores if s["with"]["path"] != "build")
+    assert key_restore["with"] == {"path": key_save["with"]["path"], "key": key_save["with"]["key"]}
+    env = jobs["build"]["env"]
+    assert key_save["with"]["path"] == env["XDG_CACHE_HOME"] + "/guideline-as-code/key"  # where the engine reads it
+    # zstd in the container too: a cache saved with zstd is not found by a restore that would use gzip
+    assert _workflow()["env"]["CACHE_PACKAGES"] == "zstd"
+    assert "$CACHE_PACKAGES" in _run_steps()["install make, git and zstd (the Makefile's bootstrap installs the rest)"]
+    names = [s.get("name") or s.get("uses", "").split("@")[0] for s in jobs["build"]["steps"]]
+    assert names.index("make the restored build key this user's own") < names.index("check --strict, then build this shard's guidelines into build/")
+    merge = [s.get("name") or s.get("uses", "").split("@")[0] for s in jobs["documents"]["steps"]]
+    assert merge.index("every guideline was built by one shard") < merge.index("actions/cache/save")
+
+
+def test_key_step_makes_a_key_only_its_user_can_read(tmp_path):
+    key_dir = tmp_path / "state" / "guideline-as-code"
+    done = _bash(_run_steps()["make the build key (once, on main)"], tmp_path, {"KEY_DIR": str(key_dir)})
+    assert done.returncode == 0, done.stderr
+    key = key_dir / "key"
+    assert key.stat().st_size == 32 and key.stat().st_mode & 0o777 == 0o600
+    assert key_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_restored_key_step_makes_the_key_usable_by_the_engine(tmp_path):
+    """A restored key the engine would refuse (another owner's, readable by others) is made this user's;
+    the engine then signs with it, so the build trusts what main built."""
+    from generator.build import hashing
+
+    key = tmp_path / "state" / "guideline-as-code" / "key"
+    key.parent.mkdir(parents=True)
+    key.write_bytes(bytes(range(32)))
+    key.chmod(0o644)
+    done = _bash(_run_steps()["make the restored build key this user's own"], tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "state")})
+    assert done.returncode == 0, done.stderr
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert hashing._read_key(key) == bytes(range(32))
+    missing = _bash(_run_steps()["make the restored build key this user's own"], tmp_path, {"XDG_CACHE_HOME": str(tmp_path / "none")})
+    assert missing.returncode == 0, missing.stderr  # the first run on main: no key yet, the build makes its own
+
+
+def test_artifact_step_keeps_only_the_guidelines_the_report_names(tmp_path):
+    for gid in ("a", "b", "c"):
+        (tmp_path / "build" / gid).mkdir(parents=True)
+        (tmp_path / "build" / gid / "manifest.json").write_text("{}")
+    (tmp_path / "build" / "index.html").write_text("")
+    report = tmp_path / "report.json"
+    report.write_text(json.dumps({"guidelines": ["a", "c"]}))
+    done = _bash(_run_steps()["keep this shard's guidelines for the artifact"], tmp_path, {"BUILD_REPORT": str(report)})
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "shard-out").iterdir()) == ["a", "c"]
+
+
+@pytest.mark.parametrize("built, ok", [(2, True), (1, False)])
+def test_merge_step_fails_when_a_guideline_was_built_by_no_shard(tmp_path, built, ok):
+    for i in range(2):
+        (tmp_path / "content" / f"g{i}").mkdir(parents=True)
+        (tmp_path / "content" / f"g{i}" / "guideline.yaml").write_text("id: x\n")
+    for i in range(built):
+        (tmp_path / "build" / f"g{i}").mkdir(parents=True)
+        (tmp_path / "build" / f"g{i}" / "manifest.json").write_text("{}")
+    done = _bash(_run_steps()["every guideline was built by one shard"], tmp_path, {})
+    assert (done.returncode == 0) == ok, done.stdout
+    if not ok:
+        assert "::error title=shards::the shards built 1 of 2 guidelines" in done.stdout
 
 
 def test_site_step_runs_make_site_with_the_cache_outside_the_tree(tmp_path):
@@ -218,6 +307,11 @@ COVERED = {
     "install make and git (the Makefile's bootstrap installs the rest)",
     "run the test suite",
     "check --strict, then build this shard's guidelines into build/",
+    "install make, git and zstd (the Makefile's bootstrap installs the rest)",
+    "make the build key (once, on main)",
+    "make the restored build key this user's own",
+    "keep this shard's guidelines for the artifact",
+    "every guideline was built by one shard",
     "write the index page of the built documents",
     "let git read the checkout (the container runs as root, the checkout is the runner's)",
     "build every release and write the site",
@@ -266,7 +360,8 @@ def test_gate_step_fails_on_any_failed_or_cancelled_job(tmp_path, results, ok):
 def test_make_targets_the_workflow_calls_exist():
     assert _run_steps()["install the pinned dependencies"] == "make venv"
     assert _run_steps()["run the test suite"] == "make test"
-    assert _run_steps()["check --strict, then build this shard's guidelines into build/"] == 'make pdf SHARD="$SHARD"'
+    assert _run_steps()["check --strict, then build this shard's guidelines into build/"] == (
+        'make pdf SHARD="$SHARD" BUILD_FLAGS="--shard-by-work --report $BUILD_REPORT --summary $GITHUB_STEP_SUMMARY"')
     for target in ("venv", "test"):
         dry = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert dry.returncode == 0, dry.stderr
@@ -274,8 +369,13 @@ def test_make_targets_the_workflow_calls_exist():
     assert dry.returncode == 0, dry.stderr
     build_line = next(line for line in dry.stdout.splitlines() if "guideline build" in line)
     assert "--shard 2/3" in build_line and "--strict" in build_line  # publishing refuses warnings and TODO:
+    dry = subprocess.run(["make", "-n", "pdf", "SHARD=2/3", "BUILD_FLAGS=--shard-by-work --report r.json"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    build_line = next(line for line in dry.stdout.splitlines() if "guideline build" in line)
+    assert build_line.split()[-4:] == ["2/3", "--shard-by-work", "--report", "r.json"]
     help_text = subprocess.run([str(BIN / "guideline"), "build", "--help"], capture_output=True, text=True, timeout=60)
-    assert "--shard" in help_text.stdout
+    for option in ("--shard", "--shard-by-work", "--report", "--summary"):
+        assert option in help_text.stdout
 
 
 def _run_guideline(command: str, cwd: Path) -> subprocess.CompletedProcess:

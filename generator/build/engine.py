@@ -162,16 +162,75 @@ def parse_shard(text: str) -> tuple[int, int]:
     return k, n
 
 
+# Expected work, in rough units of "one small HTML document": a PDF costs several (WeasyPrint's
+# layout is most of a build), a longer view costs more, and a document that will be skipped costs
+# only the hashing that decides so. Used to balance CI shards, never to decide what is built.
+PDF_WEIGHT = 6.0
+SKIP_WEIGHT = 0.05
+
+
+def _job_cost(job: "Job") -> float:
+    size = len(canonical_json(job.view)) if job.view is not None else 0
+    return (PDF_WEIGHT if job.spec.pdf else 1.0) * (1.0 + size / 20_000)
+
+
+def expected_work(sources: list[Source], out: Path, documents: Iterable[DocumentSpec] | None = None,
+                  html_only: bool = False, templates_root: Path | None = None) -> dict[str, float]:
+    """Per guideline, the work a build into `out` is expected to do: the cost of each document whose
+    static inputs differ from what the engine recorded there (or that embeds one that will be
+    rendered), plus a little for each that will be skipped. Reads only the engine's own signed
+    records: a committed or copied build/ counts as nothing built."""
+    documents = tuple(document_registry.DOCUMENTS if documents is None else documents)
+    out = Path(out)
+    jobs = plan(sources, out, select_documents(documents, html_only), Environment.current(templates_root))
+    records = {s.id: read_manifest(out / s.id, s.id) for s in sources}
+    work = {s.id: 0.0 for s in sources}
+    stale: set[tuple[str, str]] = set()
+    for job in jobs:  # in `needs` order: a document is planned after those it embeds
+        recorded = records[job.guideline].get(job.spec.name) or {}
+        old = recorded.get("parts") if isinstance(recorded.get("parts"), dict) else None
+        current = (
+            old is not None and recorded.get("file") == job.spec.filename and job.target.is_file()
+            and all(old.get(name) == value for name, value in job.parts.items())
+            and not any((job.guideline, need) in stale for need in job.spec.needs)
+        )
+        if current or job.error:
+            work[job.guideline] += SKIP_WEIGHT
+        else:
+            stale.add((job.guideline, job.spec.name))
+            work[job.guideline] += _job_cost(job)
+    return work
+
+
+def balance(work: dict[str, float], n: int) -> dict[str, int]:
+    """Guideline id -> 1-based shard: the largest expected work first, each to the least loaded
+    shard (ties: the lower shard number). Deterministic, so every shard computes the same split."""
+    loads = [0.0] * n
+    shard: dict[str, int] = {}
+    for gid in sorted(work, key=lambda g: (-work[g], g)):
+        k = min(range(n), key=lambda i: (loads[i], i))
+        loads[k] += work[gid]
+        shard[gid] = k + 1
+    return shard
+
+
 def shard_of(guideline_id: str, n: int) -> int:
     """The 1-based shard a guideline belongs to: stable across runs, machines and library changes."""
     return int(sha256(guideline_id.encode())[:16], 16) % n + 1
 
 
-def select_shard(sources: list[Source], shard: tuple[int, int] | None) -> list[Source]:
+def select_shard(sources: list[Source], shard: tuple[int, int] | None, work: dict[str, float] | None = None) -> list[Source]:
+    """The sources of shard K of N: by a hash of the id (stable whatever else is built), or, given
+    each guideline's expected work (`expected_work`), balanced by it. The balanced split depends on
+    what the output folder holds, so it is for shards that all start from the same folder (CI jobs
+    that each restore the same build), never for shards built one after another into one folder."""
     if shard is None:
         return sources
     k, n = shard
-    return [s for s in sources if shard_of(s.id, n) == k]
+    if work is None:
+        return [s for s in sources if shard_of(s.id, n) == k]
+    assigned = balance(work, n)
+    return [s for s in sources if assigned.get(s.id) == k]
 
 
 def validate_sources(sources: list[Source]) -> None:
@@ -267,14 +326,35 @@ def input_hash(job: Job, need_hashes: dict[str, str]) -> tuple[str, dict[str, An
     return sha256(canonical_json(parts)), parts
 
 
-def decide(job: Job, key: str, recorded: dict | None, force: bool) -> bool:
-    """True when the output must be rendered: forced, inputs changed, or a file is missing or altered."""
-    if force or not recorded or recorded.get("inputs") != key or recorded.get("file") != job.spec.filename:
-        return True
+# What each input part is, in the words of "why was this rebuilt" (the build's --summary and --report).
+PART_NAMES = {
+    "view": "content",
+    "templates": "templates",
+    "generator": "generator",
+    "module": "document code",
+    "dependencies": "pinned dependencies",
+    "source_date_epoch": "SOURCE_DATE_EPOCH",
+    "needs": "a document it embeds",
+}
+
+
+def rebuild_reason(job: Job, key: str, parts: dict, recorded: dict | None, force: bool) -> str | None:
+    """Why the output must be rendered (forced, no record, inputs changed, a file missing or altered),
+    or None when it is current."""
+    if force:
+        return "--force"
+    if not recorded or recorded.get("file") != job.spec.filename:
+        return "no earlier build recorded"
+    if recorded.get("inputs") != key:
+        old = recorded.get("parts") if isinstance(recorded.get("parts"), dict) else {}
+        changed = [PART_NAMES.get(name, name) for name in parts if old.get(name) != parts[name]]
+        return "changed: " + ", ".join(changed) if changed else "inputs changed"
     if file_sha256(job.target) != recorded.get("sha256"):
-        return True
+        return "its file is missing or not what was written"
     files = _companions(job.spec.filename, recorded)
-    return any(file_sha256(job.target.parent / name) != digest for name, digest in files.items())
+    if any(file_sha256(job.target.parent / name) != digest for name, digest in files.items()):
+        return "a part-figure is missing or not what was written"
+    return None
 
 
 def _companions(filename: str, entry: Any) -> dict[str, str]:
@@ -494,6 +574,7 @@ class Outcome:
     status: str  # built | skipped | failed
     seconds: float = 0.0
     message: str = ""
+    reason: str = ""  # why it was rendered (built, or failed while rendering)
 
 
 @dataclass
@@ -539,6 +620,7 @@ class Decision:
     current: dict | None = None  # the manifest record of an output still up to date: skipped
     failed: str | None = None  # why it cannot be built
     deps: dict[str, bytes] = field(default_factory=dict)
+    reason: str = ""  # why it is rendered
 
     @property
     def render(self) -> bool:
@@ -643,13 +725,14 @@ def decide_job(job: Job, ledger: Ledger, force: bool) -> Decision:
         return Decision(job, failed=job.error or "not built: a document it needs failed")
     key, parts = input_hash(job, {n: ledger.digests[(job.guideline, n)] for n in job.spec.needs})
     recorded = ledger.folders[job.guideline].old.get(job.spec.name)
-    if not decide(job, key, recorded, force):
+    reason = rebuild_reason(job, key, parts, recorded, force)
+    if reason is None:
         return Decision(job, key, parts, current=recorded)
     try:
         deps = read_deps(job, ledger)
     except OSError as exc:
-        return Decision(job, key, parts, failed=f"cannot read a needed document: {exc}")
-    return Decision(job, key, parts, deps=deps)
+        return Decision(job, key, parts, failed=f"cannot read a needed document: {exc}", reason=reason)
+    return Decision(job, key, parts, deps=deps, reason=reason)
 
 
 def read_deps(job: Job, ledger: Ledger) -> dict[str, bytes]:
@@ -690,7 +773,7 @@ def settle_unrendered(decision: Decision) -> Settled:
 def write_outputs(decision: Decision, rendered: Rendered, folder: OutputFolder) -> Settled:
     """Write a rendered document (companions first, its own file last), drop part-figures no longer produced."""
     job = decision.job
-    outcome = Outcome(job.guideline, job.spec.name, job.spec.filename, "built", rendered.seconds)
+    outcome = Outcome(job.guideline, job.spec.name, job.spec.filename, "built", rendered.seconds, reason=decision.reason)
     if rendered.error is not None:
         outcome.status, outcome.message = "failed", rendered.error
         return Settled(outcome)

@@ -64,6 +64,24 @@ def _interruptible(command):
     return run
 
 
+def _write_reports(report_path, summary_path, report, guidelines, shard, work, total) -> None:
+    """--report and --summary; a file that cannot be written is a one-line error, the build's outputs stay."""
+    if not report_path and not summary_path:
+        return
+    from generator.build.summary import append_summary, report_record, write_report
+    from generator.commands.options import EXIT_ERRORS
+    from generator.diagnostics import one_line
+
+    record = report_record(report, guidelines, shard, work, total)
+    for path, write in ((report_path, write_report), (summary_path, append_summary)):
+        if path:
+            try:
+                write(Path(path), record)
+            except OSError as exc:
+                click.echo(f"error: {one_line(path)}: cannot write the build report: {exc.strerror or exc}")
+                sys.exit(EXIT_ERRORS)
+
+
 def register(group: click.Group) -> None:
     @group.command()
     @click.argument("paths", nargs=-1, type=click.Path())
@@ -74,10 +92,17 @@ def register(group: click.Group) -> None:
     @click.option("--force", is_flag=True, help="Render every document, even those whose inputs did not change.")
     @click.option("--html-only", is_flag=True, help="Build the HTML and SVG documents only, no PDFs.")
     @click.option("--shard", metavar="K/N", help="Build only the guidelines of shard K of N (stable, by guideline id).")
+    @click.option("--shard-by-work", is_flag=True,
+                  help="Split the shards by each guideline's expected work in OUT instead (CI shards that each restore the same build).")
+    @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None,
+                  help="Write a JSON report: the guidelines built, each document's status and why it was rendered.")
+    @click.option("--summary", "summary_path", type=click.Path(dir_okay=False), default=None,
+                  help="Append a Markdown summary of what was rebuilt and why (CI: \"$GITHUB_STEP_SUMMARY\").")
     @strict_option(help="Treat check warnings as errors.")
     @today_option()
     @_interruptible
-    def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, strict: bool, today) -> None:
+    def build(paths, out: str, jobs: int | None, force: bool, html_only: bool, shard: str | None, shard_by_work: bool,
+              report_path: str | None, summary_path: str | None, strict: bool, today) -> None:
         """Check, then build the documents whose inputs changed (incremental, atomic, parallel)."""
         from generator.build import engine as builder
         from generator.check.run import CheckContext
@@ -103,8 +128,10 @@ def register(group: click.Group) -> None:
             click.echo(summary_line(prepared.diagnostics, len(folders)))
             click.echo("build: nothing written (fix the errors above first)")
             sys.exit(EXIT_ERRORS)
-        sources = builder.select_shard(prepared.sources, shard_spec)
+        work = builder.expected_work(prepared.sources, Path(out), html_only=html_only) if shard_spec and shard_by_work else None
+        sources = builder.select_shard(prepared.sources, shard_spec, work)
         if shard_spec and not sources:
+            _write_reports(report_path, summary_path, builder.BuildReport(), [], shard_spec, work, len(prepared.sources))
             click.echo(f"build: shard {shard_spec[0]}/{shard_spec[1]} holds none of the {len(prepared.sources)} guidelines")
             sys.exit(EXIT_OK)
         progress = _Progress(live=sys.stdout.isatty())
@@ -117,6 +144,7 @@ def register(group: click.Group) -> None:
         for removed in report.removed:
             click.echo(f"removed {shown(removed)} (no document produces it any more)")
         report.seconds = time.perf_counter() - started
+        _write_reports(report_path, summary_path, report, [src.id for src in sources], shard_spec, work, len(prepared.sources))
         noun = "guideline" if len(sources) == 1 else "guidelines"
         click.echo(f"build: {len(sources)} {noun} into {shown(out)}/: {report.summary()}")
         sys.exit(EXIT_OK if report.ok else EXIT_ERRORS)
