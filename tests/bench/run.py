@@ -229,9 +229,12 @@ def memory(b: Bench, rows: list[Row]) -> None:
     from tests.bench.synthetic import make_guideline
 
     points = []
-    for target, statements in ((20, 170), (60, 520), (200, 1730)):
+    # Statement counts chosen with the check's page estimate (check/rules/document_size.py); each
+    # cites one of n/8 generated references, as a long protocol cites many works (with the fixture's
+    # two, every evidence row would list every recommendation and pages would grow as n squared).
+    for target, statements in ((20, 120), (60, 470), (200, 1950)):
         gid = f"syn-pages-{target}"
-        folder = make_guideline(b.work / "pages" / gid, gid, statements, sentences=3)
+        folder = make_guideline(b.work / "pages" / gid, gid, statements, sentences=3, references=max(2, statements // 8))
         out = b.work / "pages-out"
         log(f"peak memory of a ~{target}-page protocol (-j 1, one process)")
         seconds, proc = b.run(sys.executable, "-m", "tests.bench.peak_rss", "build", str(folder), "--out", str(out), "-j", "1")

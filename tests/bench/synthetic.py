@@ -87,11 +87,28 @@ def algorithm(statement_ids: list[str], steps: int) -> dict:
     return {"title": "Synthetic pathway", "description": "A synthetic pathway for the benchmark.", "nodes": nodes}
 
 
-def make_guideline(folder: Path, gid: str, n_statements: int, *, seed: int = 0, sentences: int = 2, steps: int = 4) -> Path:
-    """Write one synthetic guideline folder with `n_statements` statements; returns the folder."""
+def synthetic_references(n: int) -> list[dict]:
+    """`n` generated reference records (the memory bench: a long protocol cites many works, so its
+    evidence rows stay short). Titles say they are no publication; the DOIs are generated and never
+    resolved (refs verify is not run on the bench)."""
+    return [
+        {"id": f"synref{letters(i)}", "type": "article-journal",
+         "title": f"Synthetic reference {letters(i)} (benchmark record, not a publication)",
+         "container-title": "Synthetic Journal", "issued": {"date-parts": [[2020]]}, "DOI": f"10.5555/synthetic.{i}"}
+        for i in range(n)
+    ]
+
+
+def make_guideline(folder: Path, gid: str, n_statements: int, *, seed: int = 0, sentences: int = 2, steps: int = 4,
+                   references: int = 0) -> Path:
+    """Write one synthetic guideline folder with `n_statements` statements; returns the folder. With
+    `references`, the statements cite that many generated records in turn instead of the fixture's two."""
     rng = random.Random(f"{gid}-{seed}")
     folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(FIXTURE / "references.yaml", folder / "references.yaml")
+    if references:
+        (folder / "references.yaml").write_text(yaml.safe_dump({"references": synthetic_references(references)}, sort_keys=False))
+    else:
+        shutil.copyfile(FIXTURE / "references.yaml", folder / "references.yaml")
     meta = yaml.safe_load((FIXTURE / "guideline.yaml").read_text())
     meta["id"] = gid
     meta["title"] = f"Synthetic benchmark guideline {gid} (not clinical advice)"
@@ -102,6 +119,9 @@ def make_guideline(folder: Path, gid: str, n_statements: int, *, seed: int = 0, 
     meta["patient"]["jargon"] = []
     (folder / "guideline.yaml").write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True))
     statements = [statement(rng, i, sentences) for i in range(n_statements)]
+    if references:
+        for i, st in enumerate(statements):
+            st["citations"][0]["key"] = f"synref{letters(i % references)}"
     (folder / "statements.yaml").write_text(yaml.safe_dump({"statements": statements}, sort_keys=False, allow_unicode=True, width=100))
     (folder / "algorithm.yaml").write_text(
         yaml.safe_dump(algorithm([s["id"] for s in statements if s["kind"] == "recommendation"] or ["syn-00000"], steps), sort_keys=False)
