@@ -51,12 +51,16 @@ def test_real_content_passes_strict_check(guideline):
 
 
 def test_nothing_points_outside_the_repository():
-    """Content, docs, templates, the generator and the README never send a reader to material users do
+    """Content, docs, templates, the generator, the tests and the README never send a reader to material users do
     not have (a shared folder next to the repository, its fact sheet, the brief the project started from)."""
     import re
 
     pattern = re.compile("|".join(["shared/clinical", r"facts\.md", "seed " + "brief"]), re.IGNORECASE)
-    paths = [ROOT / "README.md"] + [p for d in ("content", "docs", "templates", "generator") for p in (ROOT / d).rglob("*") if p.is_file()]
+    this = Path(__file__).resolve()
+    paths = [ROOT / "README.md"] + [
+        p for d in ("content", "docs", "templates", "generator", "tests", "scripts", ".ci", ".github") for p in (ROOT / d).rglob("*")
+        if p.is_file() and p.resolve() != this and "__pycache__" not in p.parts
+    ]
     hits = []
     for path in paths:
         if path.suffix in {".pyc", ".ttf", ".otf", ".woff", ".woff2", ".png", ".pdf"}:
