@@ -76,3 +76,18 @@ def test_invisible_characters_are_found_by_category(char):
                                   "日本語のテキスト", "Ελληνικά", "emoji ok: ✓"])
 def test_visible_text_is_not_flagged(text):
     assert invisible_character(text) is None
+
+
+@pytest.mark.parametrize("base", ["minimal", "patient-explainer", "translated"])
+def test_every_patient_text_field_is_read_by_the_patient_gates(base):
+    """The readability and glossary gates read the blocks of patient_text, which come from the same
+    walker as text safety: every patient-audience text field is a block, apart from vocabulary and
+    contact details (patient_text.NOT_BLOCKS)."""
+    from generator.content import patient_text
+
+    g = load_guideline(VALID / base).guideline
+    walked = {(id(f.owner), f.field, f.text) for f in iter_text(g)
+              if f.audience == "patient" and (type(f.owner), f.field) not in patient_text.NOT_BLOCKS}
+    blocks = {(id(b.owner), b.field, b.text) for b in patient_text.all_blocks(g)}
+    assert walked and walked <= blocks
+    assert {(id(b.owner), b.field, b.text) for b in patient_text.prose_blocks(g)} <= blocks
