@@ -147,7 +147,7 @@ def test_files_outside_the_build_folder_and_manifests_are_not_served(served, tmp
 @pytest.mark.browser
 @pytest.mark.skipif(not os.access(CHROMIUM, os.X_OK), reason=f"{CHROMIUM} is not installed (`make test` installs it: scripts/bootstrap test)")
 def test_browser_reloads_by_itself_after_an_edit(served):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     runner, folder, _ = served
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -159,13 +159,11 @@ def test_browser_reloads_by_itself_after_an_edit(served):
             page.goto(runner.url + "minimal/clinician-protocol.html")
             assert OLD in page.content()
             _edit(folder / "statements.yaml", f"text: {OLD}", f"text: {NEW}")
-            page.wait_for_function("document.body.innerText.includes(%s)" % json.dumps(NEW), timeout=30_000)
+            # expect() polls without eval: the protocol's Content-Security-Policy refuses string evaluation
+            expect(page.locator("body")).to_contain_text(NEW, timeout=30_000)
             started = time.monotonic()
             _edit(folder / "statements.yaml", "citations: [yu2013]", "citations: [yu2031]")
-            page.wait_for_function(
-                "(document.getElementById('guideline-preview-problems') || {innerText: ''}).innerText.includes('unknown-reference')",
-                timeout=30_000,
-            )
+            expect(page.locator("#guideline-preview-problems")).to_contain_text("unknown-reference", timeout=30_000)
             assert time.monotonic() - started < 30
         finally:
             browser.close()

@@ -22,11 +22,14 @@ host name (a defence against DNS rebinding). A broken file never stops it: the p
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import html
 import http.server
 import json
 import mimetypes
+import re
 import os
 import threading
 import time
@@ -56,6 +59,34 @@ RELOAD_SCRIPT = """<script data-guideline-preview>
   setTimeout(poll, 500);
 })();
 </script>"""
+
+
+_CSP_META = re.compile(r'(<meta\s+http-equiv="Content-Security-Policy"\s+content=")([^"]*)(")', re.IGNORECASE)
+
+
+def allow_reload_script(page: str, script: str) -> str:
+    """`page` with its CSP meta tag (if any) allowing the inline `script` and connections to 'self'."""
+    match = _CSP_META.search(page)
+    if match is None:
+        return page
+    body = script[script.index(">") + 1: script.rindex("</script>")]
+    digest = "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+    directives = [d.strip() for d in html.unescape(match.group(2)).split(";") if d.strip()]
+    out, seen = [], set()
+    for d in directives:
+        name, _, value = d.partition(" ")
+        seen.add(name)
+        if name == "script-src":
+            value = " ".join([v for v in value.split() if v != "'none'"] + [digest])
+        elif name == "connect-src":
+            value = " ".join([v for v in value.split() if v != "'none'"] + ["'self'"])
+        out.append(f"{name} {value}".strip())
+    if "script-src" not in seen:
+        out.append(f"script-src {digest}")
+    if "connect-src" not in seen:
+        out.append("connect-src 'self'")
+    policy = html.escape("; ".join(out), quote=True)
+    return page[: match.start(2)] + policy + page[match.end(2):]
 
 
 # --------------------------------------------------------------------------- watching
@@ -236,8 +267,11 @@ class Preview:
         return f'<p class="status">Preview of {html.escape(str(self.out))}/ (version {self.version}). ' + html.escape("; ".join(parts)) + "</p>"
 
     def inject(self, page: str) -> str:
-        """The served HTML: the problems panel after <body>, the reload script before </body>."""
+        """The served HTML: the problems panel after <body>, the reload script before </body>; a
+        document's own Content-Security-Policy gains just that script (by its hash) and requests to
+        this origin (its `/__version` poll)."""
         panel, script = self.panel(), RELOAD_SCRIPT % (self.version, VERSION_PATH)
+        page = allow_reload_script(page, script)
         lower = page.lower()
         body = lower.find("<body")
         if body >= 0 and lower.find(">", body) >= 0:

@@ -8,6 +8,8 @@ fills the template. Author Markdown stays Markdown in the view and is rendered b
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 
 from generator.history.changes import what_changed_summary
@@ -17,12 +19,13 @@ from generator.content.guideline import Guideline
 from generator.content.models import Statement
 from generator.content.pathway import Pathway
 from generator.render import citations, flowchart, pdf_info
-from generator.render.environment import render_template
+from generator.render.environment import asset_text, render_template
 from generator.render.numbering import number_key, ordered_statements, statement_numbers
 from generator.render.typography import plain_text
 from generator.render.signoff import signoff_view
 
 TEMPLATE = "protocol/protocol.html"
+WALK_SCRIPT = "protocol/walk.js"  # the pathway panel's script, inlined
 
 KIND_LABELS = {
     "definition": "Definition",
@@ -224,6 +227,58 @@ def _worked_examples(g: Guideline, graph: Pathway) -> list[dict]:
     return out
 
 
+def _walk(g: Guideline, graph: Pathway, numbers: dict[str, str]) -> dict | None:
+    """What the HTML's "walk the pathway" panel needs, or None for an algorithm that cannot be run
+    (no features, a branch without a sound condition): the questions, the steps of the same graph as
+    the step list, and each decision's table of fhirpathpy's answers (conditions.DecisionTable)."""
+    if not graph.computable or graph.start is None:
+        return None
+    tables = graph.decision_tables()
+    if any(step.id not in tables for step in graph.decisions):
+        return None
+    by_id = g.statements_by_id
+    steps = {}
+    for step in graph.steps:
+        node = step.node
+        rests = sorted((sid for sid in dict.fromkeys(node.statements) if sid in numbers), key=lambda sid: number_key(numbers[sid]))
+        entry = {
+            "id": step.id,
+            "step": step.number,
+            "kind": node.kind,
+            "label": plain_text(node.label),
+            "statements": [
+                {"number": numbers[sid], "anchor": f"stmt-{sid}", "title": plain_text(by_id[sid].title or _first_sentence(by_id[sid].text))}
+                for sid in rests
+            ],
+        }
+        if node.kind == "decision":
+            entry["branches"] = [{"label": plain_text(e.label or ""), "to": e.target, "loop": e.loop} for e in step.edges]
+        elif node.kind != "end":
+            if not step.edges:
+                return None
+            entry["next"] = {"to": step.edges[0].target, "loop": step.edges[0].loop}
+        steps[step.id] = entry
+    features = []
+    for f in graph.features.values():
+        features.append({
+            "name": f.name,
+            "type": f.type,
+            "question": plain_text(f.question),
+            "min": f.min,
+            "max": f.max,
+            "unit": f.unit,
+            "values": [{"code": v.code, "label": plain_text(v.label or v.code)} for v in f.values]
+            if f.type == "enum" else ([{"code": "true", "label": "Yes"}, {"code": "false", "label": "No"}] if f.type == "boolean" else []),
+        })
+    return {
+        "start": graph.start.id,
+        "order": [s.id for s in graph.steps],
+        "steps": steps,
+        "features": features,
+        "tables": {k: t.as_json() for k, t in tables.items()},
+    }
+
+
 def view(g: Guideline, given: ViewInputs | None = None) -> dict:
     """What the clinician protocol shows; `given.history` is the release history (generator/render/documents.py)."""
     given = given or ViewInputs()
@@ -319,6 +374,7 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict:
             "description": g.algorithm.description if g.algorithm else "",
             "steps": flowchart.pathway(g, graph),
             "vignettes": _worked_examples(g, graph),
+            "walk": _walk(g, graph, numbers),
         },
         "references": references,
         "signoff": signoff_view(g, numbers),
@@ -365,4 +421,14 @@ def render(view: dict, deps: dict[str, bytes] | None = None) -> bytes:
     """The protocol HTML. It refers to the flowchart's SVG files beside it (build/<id>/); their
     bytes tell it how many figures there are, how large, and where their connectors are."""
     figures = figure_views(deps or {}, view["page_size"]) if view["algorithm"]["present"] else []
-    return render_template(TEMPLATE, doc=view, figures=figures, whole=flowchart.FILE).encode("utf-8")
+    script = asset_text(WALK_SCRIPT) if view["algorithm"].get("walk") else None
+    return render_template(TEMPLATE, doc=view, figures=figures, whole=flowchart.FILE, walk_script=script,
+                           csp=content_security_policy(script)).encode("utf-8")
+
+
+def content_security_policy(script: str | None) -> str:
+    """The protocol's policy: no network, no plugins, styles and images only from the page and the
+    files beside it, and no script but the pathway panel's own (allowed by its SHA-256)."""
+    scripts = f"'sha256-{base64.b64encode(hashlib.sha256(script.encode('utf-8')).digest()).decode()}'" if script else "'none'"
+    return (f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; img-src 'self' data:; "
+            "font-src 'self' data:; base-uri 'none'; form-action 'none'")
