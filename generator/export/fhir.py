@@ -762,9 +762,13 @@ def provenance_resource(g: Guideline, entry) -> dict:
             "who": {"display": "; ".join(_author_display(a) for a in g.meta.authors)},
         })
     rid = composition_id(g)
+    who = "; ".join(escape(agent["who"]["display"]) for agent in agents)
+    role = "approved by" if agents[0]["type"]["coding"][0]["code"] == "attester" else "written by"
     return {
         "resourceType": "Provenance",
         "id": fhir_id(g.id, "provenance", entry.version.replace("+", "-")),
+        # dom-6: a resource should carry a narrative (what a person reading the bundle sees)
+        "text": _narrative(f"<p>Release of version {escape(entry.version)} on {entry.date.isoformat()}, {role} {who}.</p>"),
         "target": [{"reference": f"Composition/{rid}"}],
         "occurredDateTime": entry.date.isoformat(),
         "recorded": f"{entry.date.isoformat()}T00:00:00Z",
