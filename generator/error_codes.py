@@ -4,7 +4,7 @@ from __future__ import annotations
 
 CODES: dict[str, tuple[str, str]] = {
     # files and YAML
-    "missing-file": ("a guideline folder lacks one of its files", "add guideline.yaml, statements.yaml, references.yaml (or .json) and algorithm.yaml (vignettes.yaml is optional)"),
+    "missing-file": ("a guideline folder lacks one of its files", "add guideline.yaml, statements.yaml, references.yaml (or .json; optional when a library bibliography content/references.yaml exists) and algorithm.yaml (vignettes.yaml is optional)"),
     "duplicate-file": ("both references.yaml and references.json exist", "keep one of them"),
     "unknown-file": ("a YAML/JSON file in the folder is not a guideline file (warning)", "rename it to the file it was meant to be, or move it out"),
     "file-unreadable": ("the file cannot be read (permissions, a broken link)", "fix the file's permissions or restore it"),
@@ -33,10 +33,11 @@ CODES: dict[str, tuple[str, str]] = {
     "tracked-output": ("git tracks the generator's cache (`.cache/`) or outputs (`build/`): a committed cache entry or manifest could pass for what the generator wrote", "`git rm -r --cached .cache build` and list both in .gitignore; CI builds from a clean tree"),
     # citations and references
     "missing-citation": ("a statement cites no reference", "add at least one reference key under citations"),
-    "unknown-reference": ("a citation key matches no reference", "fix the key or add the reference to references.yaml"),
+    "unknown-reference": ("a citation key matches no reference (of the guideline, or of the library bibliography)", "fix the key or add the reference to references.yaml (the library's content/references.yaml when other guidelines cite it too)"),
     "unsupported-number": ("a number in a statement (text, evidence row or patient text) appears in no quote or locator of the references it cites (warning)", "quote the passage that gives the number in the citation, or list the number under definition_numbers if the guideline sets it (a threshold); see docs/clinical-content.md"),
     "duplicate-citation": ("a statement cites the same reference twice (warning)", "cite it once"),
     "invalid-doi": ("a DOI is empty, has spaces or is not 10.<registrant>/<suffix>", "copy the DOI from doi.org or the publisher's page"),
+    "library-duplicate": ("a guideline's references.yaml holds a reference that the library bibliography (content/references.yaml) also holds (same id or same DOI): two records that can drift apart", "delete the guideline's copy; its statements cite the library entry (by the library's id)"),
     "duplicate-doi": ("two references have the same DOI", "merge them into one reference"),
     # `guideline refs verify` only (answers from Crossref; tested in tests/test_refs_verify.py)
     "doi-not-found": ("Crossref has no record of the DOI *(refs verify)*", "copy the DOI again from the publisher's page; check it resolves at doi.org"),

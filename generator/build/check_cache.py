@@ -29,7 +29,7 @@ from typing import Any
 from generator.build.atomic import write_bytes
 from generator.build.hashing import FORMAT as CACHE_FORMAT
 from generator.build.hashing import content_files, digest, generator_fingerprint, module_fingerprint, tree_hash  # noqa: F401
-from generator.build.hashing import bytes_signed_by_us, sign_bytes
+from generator.build.hashing import bytes_signed_by_us, file_sha256, sign_bytes
 from generator.diagnostics import Diagnostic, Location, Severity
 from generator.render.site_index import read_regular
 
@@ -40,6 +40,17 @@ _SIGNED = b"hmac-sha256:"  # an entry: this, the signature in hex, a line break,
 def _signed_part(kind: str, slot: Path, body: bytes) -> bytes:
     """What an entry's signature covers: its kind and slot (an entry cannot be moved) and its body."""
     return kind.encode() + b"\0" + slot.name.encode() + b"\0" + body
+
+
+def library_files(folder: Path) -> str | None:
+    """sha256 of the library bibliography beside the guideline folder (None when there is none);
+    read bounded and never through a link, like every other file of the key."""
+    from generator.content.folders import library_references
+
+    path = library_references(folder)
+    if path.is_symlink():
+        return "link"
+    return (file_sha256(path) or "unreadable") if path.exists() else None
 
 
 def _digest(*parts: Any) -> str:
@@ -84,7 +95,7 @@ class CheckCache:
         translated_templates = tree_hash(TEMPLATES / TEMPLATE_FOLDER) if (folder / "translations").is_dir() else ""
         return _digest(
             generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), content_files(folder),
-            release_fingerprint(folder), translated_templates,
+            release_fingerprint(folder), translated_templates, library_files(folder),
         )
 
     def _slot(self, kind: str, folder: Path) -> Path:

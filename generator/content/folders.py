@@ -15,6 +15,22 @@ GUIDELINE_FILE = "guideline.yaml"
 # else is part of the check cache's key).
 CONTENT_FILES = (GUIDELINE_FILE, "statements.yaml", "algorithm.yaml", "references.yaml", "references.json", "vignettes.yaml", "signoff.yaml")
 DEFAULT_CONTENT = Path("content")
+# The library bibliography: references cited by several guidelines are written once, in this file
+# beside the guideline folders (content/references.yaml); each guideline cites its ids.
+LIBRARY_REFERENCES = "references.yaml"
+
+
+def library_folder(folder: Path) -> Path:
+    """The folder that holds guideline folder `folder` (its library)."""
+    folder = Path(folder)
+    if folder.name in ("", ".", ".."):  # `guideline check .` inside a guideline folder
+        return folder.resolve().parent
+    return folder.parent
+
+
+def library_references(folder: Path) -> Path:
+    """Where the library bibliography of guideline folder `folder` is (whether or not it exists)."""
+    return library_folder(folder) / LIBRARY_REFERENCES
 
 
 class UsageError(GuidelineError):

@@ -31,7 +31,11 @@ class Guideline:
     folder: Path
     meta: GuidelineMeta | None = None
     statements: list[Statement] = field(default_factory=list)
+    # The guideline's references: its own (references.yaml in its folder) and the entries of the
+    # library bibliography (references.yaml beside the guideline folders) that its statements cite.
     references: list[Reference] = field(default_factory=list)
+    library_references: list[Reference] = field(default_factory=list)  # every entry of the library bibliography
+    library_path: str | None = None  # the library bibliography's displayed path, when there is one
     algorithm: AlgorithmFile | None = None
     nodes: list[AlgorithmNode] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)  # the algorithm's inputs (algorithm.yaml `features:`)

@@ -27,6 +27,7 @@ from generator.content.models import (
     Vignette,
     VignettesFile,
 )
+from generator.content.folders import library_references
 from generator.content.guideline import Guideline
 from generator.content.po import Translation, load_folder as load_translations
 from generator.content.signoff import SIGNOFF_FILE, SignoffFile
@@ -37,6 +38,7 @@ STATEMENTS_FILE = "statements.yaml"
 ALGORITHM_FILE = "algorithm.yaml"
 VIGNETTES_FILE = "vignettes.yaml"  # optional: patient cases the algorithm is tested with
 REFERENCE_FILES = ("references.yaml", "references.json")
+LIBRARY_KEY = "../references.yaml"  # the library bibliography's key in Guideline.texts, .paths, .sources
 KNOWN_FILES = (GUIDELINE_FILE, STATEMENTS_FILE, ALGORITHM_FILE, *REFERENCE_FILES, VIGNETTES_FILE, SIGNOFF_FILE)
 
 
@@ -124,13 +126,23 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
                 f"both {REFERENCE_FILES[0]} and {REFERENCE_FILES[1]} exist; keep one",
             )
         )
-    ref_doc = read(ref_name)
+    library_file = library_references(folder)
+    has_library = library_file.is_file() or library_file.is_symlink()
+    # With a library bibliography a guideline may cite only its entries and need no file of its own.
+    ref_doc = read(ref_name, required=not has_library)
     if ref_doc is not None:
         data = ref_doc.data
         if isinstance(data, list):  # CSL-JSON is a bare array; CSL-YAML has `references:`
             data = {"references": data}
             ref_doc = YamlDocument(data, ref_doc.source.shifted(("references",)))
         g.references = _validate_list(ReferencesFile, "references", Reference, ref_doc, diags, g)
+    if has_library:
+        g.library_references = _load_library(library_file, base, diags, g)
+        own = {r.id for r in g.references}
+        cited = {c.key for s in g.statements for c in s.citations}
+        # A library entry the guideline also holds itself is reported by check (library-duplicate);
+        # the guideline's own copy is the one used meanwhile.
+        g.references += [r for r in g.library_references if r.id in cited and r.id not in own]
 
     algo_doc = read(ALGORITHM_FILE)
     if algo_doc is not None:
@@ -174,6 +186,38 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
                     )
                 )
     return LoadResult(g, diags)
+
+
+def _load_library(path: Path, base: Path | None, diags: list[Diagnostic], g: Guideline) -> list[Reference]:
+    """The library bibliography's entries (CSL-YAML with `references:`), validated one by one."""
+    shown = display_path(path, base)
+    g.library_path = shown
+    if path.is_symlink() and (_link_loops(path) or not path.resolve().is_relative_to(path.parent.resolve())):
+        diags.append(
+            Diagnostic.error(
+                Location(shown), "symlink-outside", f"{path.name} is a symbolic link out of its folder (or to itself); it is not read"
+            )
+        )
+        g.complete = False
+        return []
+    text, file_diags = read_text(path, shown)
+    doc = None
+    if text is not None:
+        g.texts[LIBRARY_KEY] = text
+        g.paths[LIBRARY_KEY] = shown
+        g.file_hashes[LIBRARY_KEY] = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        doc, parse_diags = parse_yaml(text, shown)
+        file_diags += parse_diags
+    diags.extend(file_diags)
+    if doc is None:
+        g.complete = False
+        return []
+    g.sources[LIBRARY_KEY] = doc.source
+    container = _validate(ReferencesFile, doc.data, doc.source, (), diags)
+    if container is None:
+        g.complete = False
+        return []
+    return _validate_items(Reference, container.references, doc.source, ("references",), diags, g)
 
 
 def _json_problem(text: str, shown: str) -> tuple[None, list[Diagnostic]]:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.history.git_refs import RELEASE_TAG, find_git_dir, tag_refs
+from generator.content.folders import LIBRARY_REFERENCES
 from generator.content.guideline import Guideline
 from generator.content.loader import KNOWN_FILES, load_guideline
 from generator.content.models import Statement
@@ -113,6 +114,11 @@ def load_at_revision(folder: Path, rev: str) -> Guideline:
             if shown.returncode != 0:
                 raise ChangesError(f"cannot read {rel}/{name} at revision {rev!r}: {shown.stderr.decode().strip()}")
             (target / name).write_bytes(shown.stdout)
+        # the library bibliography beside the guideline folder, as it was at that revision
+        library = Path(rel).parent.joinpath(LIBRARY_REFERENCES).as_posix()
+        shown = run_git(root, "show", f"{commit}:{library}")
+        if shown.returncode == 0:
+            (tmp / LIBRARY_REFERENCES).write_bytes(shown.stdout)
         guideline = load_guideline(target).guideline
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

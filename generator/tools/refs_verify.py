@@ -387,12 +387,17 @@ def verify_guidelines(
     report = Report()
     memo: dict[str, Lookup] = {}
     # A reference file that failed to load: say so (its errors), rather than "0 failed".
-    ref_files = {g.paths[n] for g in guidelines for n in ("references.yaml", "references.json") if n in g.paths}
+    ref_files = {g.paths[n] for g in guidelines for n in ("references.yaml", "references.json", "../references.yaml") if n in g.paths}
     broken = [d for d in load_diagnostics if d.is_error and d.location.path in ref_files]
     report.diagnostics.extend(broken)
     report.failed += len({d.location.path for d in broken})
+    asked: set[tuple[str, str]] = set()  # a library bibliography entry cited by two guidelines is verified once
     for g in guidelines:
         for ref in g.references:
+            where = (ref.location().path, ref.id)
+            if where in asked:
+                continue
+            asked.add(where)
             if doi_syntax.problem(ref.DOI):
                 report.skipped += 1
                 continue

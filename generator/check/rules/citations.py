@@ -1,4 +1,5 @@
-"""Every statement carries at least one citation, and every citation key resolves to a reference."""
+"""Every statement carries at least one citation, and every citation key resolves to a reference (the
+guideline's own, or an entry of the library bibliography)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from generator.content.guideline import Guideline
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     refs = g.references_by_id
-    references_loaded = bool(refs) or "references.yaml" in g.sources or "references.json" in g.sources
+    references_loaded = bool(refs) or bool(g.library_references) or "references.yaml" in g.sources or "references.json" in g.sources
+    known = list(dict.fromkeys([*refs, *(r.id for r in g.library_references)]))
     for s in g.statements:
         if not s.citations:
             yield Diagnostic.error(
@@ -25,6 +27,6 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
                 yield Diagnostic.warning(c.location("key"), "duplicate-citation", f"{c.key!r} is cited twice in this statement")
             seen.add(c.key)
             if references_loaded and c.key not in refs and c.key not in g.known_ids("references"):
-                close = difflib.get_close_matches(c.key, list(refs), n=1)
+                close = difflib.get_close_matches(c.key, known, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
                 yield Diagnostic.error(c.location("key"), "unknown-reference", f"citation {c.key!r} matches no reference{hint}")

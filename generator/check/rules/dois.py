@@ -1,4 +1,5 @@
-"""References have valid, unique DOIs; references nobody cites are flagged."""
+"""References have valid, unique DOIs; references nobody cites are flagged; a reference is written once,
+in the guideline or in the library bibliography (content/references.yaml), never in both."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from generator.content.guideline import Guideline
 
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
+    yield from _library(g)
     seen: dict[str, str] = {}
+    library = {id(r) for r in g.library_references}
     for ref in g.references:
+        if id(ref) in library:  # checked with the whole library above
+            continue
         why = doi.problem(ref.DOI)
         if why:
             yield Diagnostic.error(ref.location("DOI"), "invalid-doi", why)
@@ -27,3 +32,40 @@ def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     for ref in g.references:
         if ref.id not in cited:
             yield Diagnostic.warning(ref.location("id"), "unused-reference", f"reference {ref.id!r} is not cited by any statement")
+
+
+def _library(g: Guideline) -> Iterator[Diagnostic]:
+    """The library bibliography's DOIs, and the guideline's own references that duplicate an entry of it."""
+    if not g.library_references:
+        return
+    by_doi: dict[str, str] = {}
+    for ref in g.library_references:
+        why = doi.problem(ref.DOI)
+        if why:
+            yield Diagnostic.error(ref.location("DOI"), "invalid-doi", why)
+            continue
+        norm = doi.normalise(ref.DOI)
+        if norm in by_doi:
+            yield Diagnostic.error(ref.location("DOI"), "duplicate-doi", f"DOI {norm} is also used by reference {by_doi[norm]!r}")
+        else:
+            by_doi.setdefault(norm, ref.id)
+    library_ids = {r.id for r in g.library_references}
+    library = {id(r) for r in g.library_references}
+    for ref in g.references:
+        if id(ref) in library:
+            continue
+        norm = doi.normalise(ref.DOI) if not doi.problem(ref.DOI) else None
+        if ref.id in library_ids:
+            yield Diagnostic.error(
+                ref.location("id"),
+                "library-duplicate",
+                f"reference {ref.id!r} is also in the library bibliography {g.library_path}; delete this copy "
+                "(statements cite the library's entry by the same id)",
+            )
+        elif norm in by_doi:
+            yield Diagnostic.error(
+                ref.location("DOI"),
+                "library-duplicate",
+                f"DOI {norm} is also the DOI of {by_doi[norm]!r} in the library bibliography {g.library_path}; "
+                f"delete this reference and cite {by_doi[norm]!r}",
+            )

@@ -23,7 +23,9 @@ def _duplicates(items: Iterable, what: str) -> Iterator[Diagnostic]:
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     yield from _duplicates(g.statements, "statement")
-    yield from _duplicates(g.references, "reference")
+    library = {id(r) for r in g.library_references}
+    yield from _duplicates([r for r in g.references if id(r) not in library], "reference")
+    yield from _duplicates(g.library_references, "library reference")
     yield from _duplicates(g.nodes, "algorithm node")
     yield from _duplicates(g.vignettes, "vignette")
     if g.meta:
