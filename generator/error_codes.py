@@ -56,6 +56,9 @@ CODES: dict[str, tuple[str, str]] = {
     "unknown-patient-section": ("patient text names a patient section not declared under patient.sections", "declare it or fix the name"),
     "unknown-statement": ("a statement id (in the algorithm, a question or also_based_on) does not exist", "fix the id"),
     "empty-section": ("a declared section has no statements (warning)", "add statements or remove the section"),
+    # related guidelines (guideline.yaml `related`)
+    "related-unknown": ("`related` names no other guideline beside this one (a typo, itself, or twice)", "use the id of a guideline folder in the same library (did you mean ...)"),
+    "related-one-way": ("a related guideline does not list this one under its own `related` (warning): its documents would not link back", "add this guideline's id to the other guideline's `related`, with the sentence its readers need"),
     # sign-off (signoff.yaml)
     "approval-missing": ("a published guideline's current version lacks a current approval from a required role (the authors with responsibility: approver)", "record each role's approval of this version and fingerprint in signoff.yaml (`guideline signoff` prints what is missing), or keep status: draft"),
     "approval-stale": ("an approval of the current version names another content fingerprint: the content changed after it was approved (an error once published)", "ask the approver to approve the current fingerprint (`guideline signoff`), or revert the change"),

@@ -70,8 +70,8 @@ class Case:
             if edit.get("delete"):
                 path.unlink()
                 continue
-            if "write" in edit:
-                path.parent.mkdir(parents=True, exist_ok=True)  # e.g. translations/es.po
+            if "write" in edit:  # also a file beside the guideline folder (`../references.yaml`, `../other/guideline.yaml`)
+                path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(edit["write"], encoding="utf-8")
                 continue
             if "symlink" in edit:  # replace the file by a symbolic link to this target

@@ -42,15 +42,28 @@ def _signed_part(kind: str, slot: Path, body: bytes) -> bytes:
     return kind.encode() + b"\0" + slot.name.encode() + b"\0" + body
 
 
-def library_files(folder: Path) -> str | None:
-    """sha256 of the library bibliography beside the guideline folder (None when there is none);
-    read bounded and never through a link, like every other file of the key."""
-    from generator.content.folders import library_references
+def library_files(folder: Path) -> dict[str, str | None]:
+    """sha256 of what a guideline reads from its library: the bibliography beside the guideline
+    folder, and the other guidelines' guideline.yaml (`related` shows their titles and versions);
+    each read bounded and never through a link, like every other file of the key."""
+    from generator.content.folders import GUIDELINE_FILE, library_folder, library_references
 
-    path = library_references(folder)
-    if path.is_symlink():
-        return "link"
-    return (file_sha256(path) or "unreadable") if path.exists() else None
+    def digest_of(path: Path) -> str | None:
+        if path.is_symlink():
+            return "link"
+        return (file_sha256(path) or "unreadable") if path.exists() else None
+
+    out = {"references": digest_of(library_references(folder))}
+    root = library_folder(folder)
+    try:
+        children = sorted(c for c in root.iterdir() if c.is_dir() and not c.is_symlink())
+    except OSError:
+        children = []
+    me = Path(folder).resolve()
+    for child in children:
+        if child.resolve() != me:
+            out[child.name] = digest_of(child / GUIDELINE_FILE)
+    return out
 
 
 def _digest(*parts: Any) -> str:

@@ -36,6 +36,10 @@ class Guideline:
     references: list[Reference] = field(default_factory=list)
     library_references: list[Reference] = field(default_factory=list)  # every entry of the library bibliography
     library_path: str | None = None  # the library bibliography's displayed path, when there is one
+    # The other guidelines of the library (folders beside this one), by id: what `related` links
+    # need (title, version, status, documents) and whom they relate to. Filled only when this
+    # guideline declares `related`.
+    library_guidelines: dict[str, dict] = field(default_factory=dict)
     algorithm: AlgorithmFile | None = None
     nodes: list[AlgorithmNode] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)  # the algorithm's inputs (algorithm.yaml `features:`)

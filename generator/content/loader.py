@@ -113,6 +113,9 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
         if g.meta is None:
             g.complete = False
 
+    if g.meta is not None and g.meta.related:
+        g.library_guidelines = library_guidelines(folder)
+
     stmt_doc = read(STATEMENTS_FILE)
     if stmt_doc is not None:
         g.statements = _validate_list(StatementsFile, "statements", Statement, stmt_doc, diags, g)
@@ -186,6 +189,40 @@ def load_guideline(folder: Path, *, base: Path | None = None) -> LoadResult:
                     )
                 )
     return LoadResult(g, diags)
+
+
+def library_guidelines(folder: Path) -> dict[str, dict]:
+    """The other guidelines beside `folder`, by id: id, title, short title, version, status, whether
+    they have a patient explainer, and the ids they list under `related`. Read leniently (only
+    these fields); their own problems are reported when they are checked."""
+    from generator.content.folders import library_folder
+
+    out: dict[str, dict] = {}
+    root = library_folder(folder)
+    if not root.is_dir():
+        return out
+    me = Path(folder).resolve()
+    for child in sorted(root.iterdir()):
+        meta = child / GUIDELINE_FILE
+        if child.resolve() == me or child.name.startswith((".", "_")) or meta.is_symlink() or not meta.is_file():
+            continue
+        text, _ = read_text(meta, display_path(meta))
+        doc = parse_yaml(text, display_path(meta))[0] if text is not None else None
+        data = doc.data if doc is not None and isinstance(doc.data, dict) else {}
+        gid = data.get("id")
+        if not isinstance(gid, str) or gid in out:
+            continue
+        related = data.get("related") if isinstance(data.get("related"), list) else []
+        out[gid] = {
+            "id": gid,
+            "title": data.get("title") if isinstance(data.get("title"), str) else gid,
+            "short_title": data.get("short_title") if isinstance(data.get("short_title"), str) else None,
+            "version": str(data.get("version", "")),
+            "status": str(data.get("status", "")),
+            "patient": isinstance(data.get("patient"), dict),
+            "related": [r.get("guideline") for r in related if isinstance(r, dict) and isinstance(r.get("guideline"), str)],
+        }
+    return out
 
 
 def _load_library(path: Path, base: Path | None, diags: list[Diagnostic], g: Guideline) -> list[Reference]:

@@ -174,6 +174,15 @@ class PatientSettings(ContentModel):
     questions: list[PatientQuestion] = Field(default_factory=list)
 
 
+class RelatedGuideline(ContentModel):
+    """Another guideline of the library that readers of this one need (the documents link to it)."""
+
+    guideline: Slug = Field(description="The id of another guideline in the same library (a folder beside this one).")
+    relation: Text = Field(
+        description="When a reader should go there, as the start of a sentence the link's title completes, e.g. 'For synchronous disease at diagnosis, see'.",
+    )
+
+
 class OutputSettings(ContentModel):
     page_size: Literal["A4", "letter", "A5"] = "A4"
 
@@ -189,6 +198,10 @@ class GuidelineMeta(ContentModel):
     codes: Codes = Field(default_factory=Codes)
     grading: GradingSystemId = Field(description="The grading system of every recommendation: esmo (levels I-V, grades A-E) or grade (GRADE).")
     scope: Scope
+    related: list[RelatedGuideline] = Field(
+        default_factory=list,
+        description="Other guidelines of the library this one points readers to; check asks each to point back.",
+    )
     summary: Text | None = None
     authors: list[Author] = Field(min_length=1)
     changelog: list[ChangelogEntry] = Field(default_factory=list, description="One entry per version, newest first.")

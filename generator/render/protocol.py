@@ -365,6 +365,7 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict:
             "out_of_scope": list(meta.scope.out_of_scope),
             "not_covered": list(meta.scope.not_covered),
         },
+        "related": related_view(g),
         "sections": sections,
         "recommendations": summary,
         "has_evidence": bool(rows),
@@ -385,6 +386,30 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict:
         "what_changed": what_changed_summary(g, given.history, numbers),
         "pdf": _pdf_metadata(g),
     }
+
+
+def related_view(g: Guideline) -> list[dict]:
+    """The guidelines this one points to (`related`), with what a link needs: the other guideline's
+    title, version and status, and its documents' files relative to this one's (build/<id>/)."""
+    out = []
+    for entry in g.meta.related if g.meta else []:
+        other = g.library_guidelines.get(entry.guideline)
+        if other is None:
+            continue
+        base = f"../{other['id']}/"
+        out.append(
+            {
+                "id": other["id"],
+                "relation": entry.relation,
+                "title": other["title"],
+                "version": other["version"],
+                "status_label": STATUS_LABELS.get(other["status"], other["status"]),
+                "protocol": base + "clinician-protocol.html",
+                "protocol_pdf": base + "clinician-protocol.pdf",
+                "patient": base + "patient-explainer.html" if other["patient"] else None,
+            }
+        )
+    return out
 
 
 def figure_views(deps: dict[str, bytes], page_size: str) -> list[dict]:

@@ -1,4 +1,6 @@
-"""The index page of a build folder: every guideline and its documents, one link each.
+"""The index page of a build folder: every guideline with its title, version and status, and its
+documents, one link each (the clinician protocol first, then the patient explainer, the flowchart,
+its part-figures and any other document).
 
 Used by `guideline serve` (the preview's home page) and by CI, which writes build/index.html
 before publishing build/ to GitHub Pages: `python -m generator.render.site_index build`.
@@ -22,6 +24,20 @@ from generator.diagnostics import one_line
 INDEX = "index.html"
 MANIFEST = "manifest.json"
 _TITLE = re.compile(r"<title>(.*?)</title>", re.S | re.I)
+# The clinician protocol's head names the guideline (templates/protocol/protocol.html).
+_META = re.compile(r'<meta name="guideline-(title|version|status)" content="([^"]*)">', re.I)
+PROTOCOL = "clinician-protocol.html"
+# How documents are ordered and named on the index (anything else: by file name, after these).
+# (as on the published site, generator/tools/publish_site.py: the PDF before the web page)
+_ORDER = ("clinician-protocol.pdf", "clinician-protocol.html", "patient-explainer.pdf", "patient-explainer.html", "flowchart.svg")
+_LABELS = {
+    "clinician-protocol.html": "Clinician protocol (HTML)",
+    "clinician-protocol.pdf": "Clinician protocol (PDF)",
+    "patient-explainer.html": "Patient explainer (HTML)",
+    "patient-explainer.pdf": "Patient explainer (PDF)",
+    "flowchart.svg": "Treatment algorithm, whole drawing (SVG)",
+}
+_PART = re.compile(r"^flowchart-(\d+[a-z]?)\.svg$")
 _KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON", ".cff": "CFF"}
 _NAMES = {"CITATION": "Citation metadata", "datacite": "DataCite metadata", "zenodo": "Zenodo metadata"}
 # A build folder can hold what nobody built (a committed `build/`, an archive): nothing is read
@@ -77,9 +93,21 @@ class Document:
 
     @property
     def label(self) -> str:
+        if self.filename in _LABELS:
+            return _LABELS[self.filename]
+        part = _PART.match(self.filename)
+        if part:
+            return f"Treatment algorithm, Figure {part.group(1)} (SVG)"
         stem, ext = os.path.splitext(self.filename)
         name = _NAMES.get(stem) or stem.replace("-", " ").capitalize()
         return f"{name} ({_KINDS.get(ext, ext.lstrip('.').upper())})"
+
+    @property
+    def order(self) -> tuple:
+        name = self.filename
+        if name in _ORDER:
+            return (_ORDER.index(name), "")
+        return (len(_ORDER), name)
 
 
 @dataclass
@@ -87,6 +115,16 @@ class Entry:
     id: str
     title: str
     documents: list[Document] = field(default_factory=list)
+    version: str | None = None
+    status: str | None = None
+
+
+def _named(folder: Path) -> dict[str, str]:
+    """The guideline's title, version and status, as its clinician protocol's head gives them."""
+    data = read_regular(folder / PROTOCOL, TITLE_BYTES)
+    if data is None:
+        return {}
+    return {k.lower(): html.unescape(v).strip() for k, v in _META.findall(data.decode("utf-8", errors="replace")) if v.strip()}
 
 
 def _title_of(folder: Path) -> str | None:
@@ -128,7 +166,11 @@ def collect(build_dir: Path, only: set[str] | None = None) -> list[Entry]:
             st = regular_file(folder / f) if "/" not in f and not f.startswith(".") else None
             if st is not None and st.st_size <= MAX_DOCUMENT_BYTES:
                 docs.append(Document(f, st.st_size))
-        entries.append(Entry(folder.name, _title_of(folder) or folder.name, docs))
+        docs.sort(key=lambda d: d.order)
+        named = _named(folder)
+        entries.append(
+            Entry(folder.name, named.get("title") or _title_of(folder) or folder.name, docs, named.get("version"), named.get("status"))
+        )
     return entries
 
 
@@ -167,7 +209,9 @@ def render_index(entries: list[Entry], *, title: str = "Guidelines", before: str
     for e in entries:
         parts.append(f'<section id="{html.escape(e.id)}">')
         parts.append(f"<h2>{html.escape(e.title)}</h2>")
-        parts.append(f'<p class="id">{html.escape(e.id)}</p>')
+        facts = [f"version {e.version}" if e.version else "", e.status or ""]
+        shown = " · ".join(f for f in facts if f)
+        parts.append(f'<p class="id">{html.escape(e.id)}{(" · " + html.escape(shown)) if shown else ""}</p>')
         parts.append("<ul>")
         for d in e.documents:
             href = html.escape(f"{e.id}/{d.filename}")
