@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import re
 
-from generator.build.check_cache import CheckCache, check_folders_cached
+from generator.build.check_cache import CheckCache
+from generator.build.checked import load_and_check
 from tests.build_helpers import CTX, edit, make_library
 
 LIBRARY = """references:
@@ -62,9 +63,9 @@ def test_an_edit_to_the_library_reaches_every_guideline_through_the_cache(tmp_pa
     monkeypatch.chdir(tmp_path)
     content, folders = _two_guidelines_sharing_yu2013(tmp_path)
     cache = CheckCache(tmp_path / "cache")
-    assert check_folders_cached(folders, CTX, cache) == (2, [])
+    assert load_and_check(folders, CTX, cache).diagnostics == []
     edit(content / "references.yaml", "DOI: 10.1097/jto.0b013e31827e1f83", 'DOI: "10.1097 jto"')
-    n, diags = check_folders_cached(folders, CTX, cache)
+    diags = load_and_check(folders, CTX, cache).diagnostics
     found = [(d.location.path, d.code) for d in diags]
     assert found == [("content/references.yaml", "invalid-doi")]  # said once, not once per guideline
 
