@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from generator.content.loader import Guideline
+from generator.content.guideline import Guideline
 from generator.diagnostics import Diagnostic
 
 
