@@ -61,8 +61,9 @@ def library_files(folder: Path) -> dict[str, str | None]:
         children = []
     me = Path(folder).resolve()
     for child in children:
-        if child.resolve() != me:
-            out[child.name] = digest_of(child / GUIDELINE_FILE)
+        # a folder without guideline.yaml (a cache beside the guidelines, say) is no guideline
+        if child.resolve() != me and (found := digest_of(child / GUIDELINE_FILE)) is not None:
+            out[child.name] = found
     return out
 
 
