@@ -15,7 +15,7 @@ docs/build.md gives the table and the error (-19% to +27%):
     pages = 4.92 + 0.157 per 1,000 characters of statement text (title, text, study row, cited
             quotes and locators) + 0.0121 per "Supports" label of the evidence table (each
             statement that is not evidence citing a reference of an evidence row)
-            + 0.313 per reference + 0.135 per algorithm node
+            + 0.313 per reference + 0.135 per algorithm node + 0.33 per worked example (vignette)
 
 times 2.5 for A5 pages (A4 and letter hold about the same).
 """
@@ -38,6 +38,9 @@ PAGES_PER_KCHAR = 0.157
 PAGES_PER_SUPPORTS_LABEL = 0.0121
 PAGES_PER_REFERENCE = 0.313
 PAGES_PER_NODE = 0.135
+# Not part of the fit (its renders had no worked examples): each worked example prints its answers
+# and its route, a third of a page as rendered in the second real guideline (9 examples on 3 pages).
+PAGES_PER_VIGNETTE = 0.33
 # A5's text area is 0.43 of A4's (the same margins); a 645,000-character statement set on A5 came out at
 # 285 pages, 2.7 times the A4 estimate: 2.5 between the two.
 PAGE_SIZE_FACTOR = {"A4": 1.0, "letter": 1.0, "A5": 2.5}
@@ -71,8 +74,12 @@ def statement_pages(g: Guideline) -> list[tuple[object, float]]:
 
 
 def fixed_pages(g: Guideline) -> float:
-    """The pages that do not grow with the statements: cover, contents, scope, references, algorithm (A4)."""
-    return FIXED_PAGES + PAGES_PER_REFERENCE * len(g.references) + PAGES_PER_NODE * len(g.nodes)
+    """The pages that do not grow with the statements: cover, contents, scope, references, algorithm
+    and its worked examples (A4)."""
+    return (
+        FIXED_PAGES + PAGES_PER_REFERENCE * len(g.references) + PAGES_PER_NODE * len(g.nodes)
+        + PAGES_PER_VIGNETTE * len(g.vignettes)
+    )
 
 
 def page_factor(g: Guideline) -> float:
