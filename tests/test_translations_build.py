@@ -88,3 +88,24 @@ def test_the_grading_system_s_sentence_is_translated(translated, cli):
     es = (cli.cwd / "out" / "translated" / "patient-explainer.es.html").read_text(encoding="utf-8")
     assert "Es una opción. Puede ser adecuada para usted o no." in es
     assert "This is an option." not in es
+
+
+def test_the_template_s_own_words_are_translated(translated, cli):
+    """Headings, notices, the sources line and the footer are template strings (msgctxt "template"): a
+    Spanish reader meets no English words of the leaflet's frame, and the footer's dates sit in the
+    translated sentence."""
+    assert build(cli, translated, "--html-only").exit_code == 0
+    es = (cli.cwd / "out" / "translated" / "patient-explainer.es.html").read_text(encoding="utf-8")
+    en = (cli.cwd / "out" / "translated" / "patient-explainer.html").read_text(encoding="utf-8")
+    for english, spanish in [
+        ("Information for patients and families", "Información para pacientes y familias"),
+        ("In this leaflet", "En este folleto"),
+        ("Where this information comes from", "De dónde viene esta información"),
+        ("Based on research", "Basado en los estudios"),
+        ("This leaflet is based on a guideline for doctors", "Este folleto se basa en una guía para médicos"),
+        ("If you have questions about your care", "Si tiene preguntas sobre su atención"),
+    ]:
+        assert english in en and english not in es, english
+        assert spanish in es and spanish not in en, spanish
+    assert re.search(r"Versión 1\.1\.0 \(borrador\)\. En uso desde el 1 de enero de 2026\.", es)
+    assert re.search(r"Version 1\.1\.0 \(draft\)\. In use from 1 January 2026\.", en)

@@ -7,6 +7,7 @@ template typo fails the build instead of printing nothing. Author Markdown goes 
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,6 +83,21 @@ def css_string(value: str) -> Markup:
     return Markup(f'"{body}"')
 
 
+_COUNTER = re.compile(r"%\((page|pages)\)s")
+
+
+def page_counters(value: str) -> Markup:
+    """A page footer's `content:` from a (translated) sentence with %(page)s and %(pages)s in it:
+    the words as CSS strings (css_string), the placeholders as counter(page) and counter(pages)."""
+    parts = []
+    for i, piece in enumerate(_COUNTER.split(str(value))):
+        if i % 2:
+            parts.append(f"counter({piece})")
+        elif piece:
+            parts.append(str(css_string(piece)))
+    return Markup(" ".join(parts) or '""')
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -100,6 +116,7 @@ def environment() -> Environment:
     env.filters["append_inline"] = _append_inline
     env.filters["dashes"] = typography.dashes_html
     env.filters["css_string"] = css_string
+    env.filters["page_counters"] = page_counters
     env.globals["asset_text"] = asset_text
     return env
 

@@ -153,8 +153,8 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict | None:
     sources = [_source(refs[key], n) for key, n in sorted(numbers.items(), key=lambda item: item[1])]
     pdf = {  # the PDF's document information, in the leaflet's own terms
         "author": pdf_info.author(g),
-        "subject": f"Information for patients and families: {patient.title}",
-        "keywords": ", ".join(["patient information", *(e["term"] for e in glossary)]),
+        # Subject and Keywords are worded in the template (its strings are translated): the title and the terms
+        "keyword_terms": [e["term"] for e in glossary],
         "date": pdf_info.date(g),
     }
     return {
