@@ -70,3 +70,11 @@ def test_the_site_index_lists_status_version_and_every_document(tmp_path, cli):
         assert (f"{gid}/flowchart.svg", "Treatment algorithm, whole drawing (SVG)") in links
         built = {p.name for p in (out / gid).iterdir() if p.name != "manifest.json"}
         assert {href.split("/", 1)[1] for href, _ in links} == built
+
+
+def test_the_site_index_names_a_translated_explainer_by_its_language():
+    docs = [site_index.Document(n, 0) for n in ("flowchart.svg", "patient-explainer.es.pdf", "patient-explainer.html", "patient-explainer.es.html")]
+    assert [d.label for d in sorted(docs, key=lambda d: d.order)] == [
+        "Patient explainer (HTML)", "Patient explainer, es translation (HTML)", "Patient explainer, es translation (PDF)",
+        "Treatment algorithm, whole drawing (SVG)",
+    ]  # fmt: skip

@@ -38,6 +38,8 @@ _LABELS = {
     "flowchart.svg": "Treatment algorithm, whole drawing (SVG)",
 }
 _PART = re.compile(r"^flowchart-(\d+[a-z]?)\.svg$")
+# a translation of the patient explainer: patient-explainer.<language tag>.<html|pdf>
+_TRANSLATION = re.compile(r"^patient-explainer\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\.(html|pdf)$")
 _KINDS = {".pdf": "PDF", ".html": "HTML", ".svg": "SVG", ".json": "JSON", ".cff": "CFF"}
 _NAMES = {"CITATION": "Citation metadata", "datacite": "DataCite metadata", "zenodo": "Zenodo metadata"}
 # A build folder can hold what nobody built (a committed `build/`, an archive): nothing is read
@@ -95,6 +97,9 @@ class Document:
     def label(self) -> str:
         if self.filename in _LABELS:
             return _LABELS[self.filename]
+        translation = _TRANSLATION.match(self.filename)
+        if translation:
+            return f"Patient explainer, {translation.group(1)} translation ({_KINDS['.' + translation.group(2)]})"
         part = _PART.match(self.filename)
         if part:
             return f"Treatment algorithm, Figure {part.group(1)} (SVG)"
@@ -107,6 +112,8 @@ class Document:
         name = self.filename
         if name in _ORDER:
             return (_ORDER.index(name), "")
+        if _TRANSLATION.match(name):  # right after the patient explainer it translates
+            return (_ORDER.index("patient-explainer.html"), name)
         return (len(_ORDER), name)
 
 
