@@ -24,6 +24,15 @@ class GuidelineGroup(click.Group):
         except GuidelineError as exc:
             click.echo(f"error: {exc.format_message()}", err=True)
             ctx.exit(exc.exit_code)
+        except ModuleNotFoundError as exc:
+            # A .venv made before requirements.lock gained a package (the Makefile's bootstrap
+            # rebuilds it; running .venv/bin/guideline directly after a pull does not).
+            missing = (exc.name or "").partition(".")[0]
+            if not missing or missing == "generator":
+                raise
+            click.echo(f"error: the Python module {missing!r} is not installed in this environment; "
+                       "its packages predate requirements.lock: run `make venv` (or any make target)", err=True)
+            ctx.exit(EXIT_ERRORS)
 
 
 @click.group(cls=GuidelineGroup, context_settings={"help_option_names": ["-h", "--help"]})

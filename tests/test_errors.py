@@ -81,3 +81,18 @@ def test_the_base_carries_message_and_exit_code():
     assert GuidelineError("x").exit_code == EXIT_ERRORS
     err = GuidelineError("a\nb", exit_code=7)
     assert (str(err), err.exit_code, err.format_message()) == ("a\nb", 7, "a\\nb")
+
+
+def test_a_package_missing_from_an_old_environment_is_one_line_not_a_traceback(cli, minimal, monkeypatch):
+    """A .venv made before requirements.lock gained a package: the command says to run `make venv`."""
+    def old_environment(*args, **kwargs):
+        raise ModuleNotFoundError("No module named 'polib'", name="polib")
+
+    monkeypatch.setattr("generator.build.checked.load_and_check", old_environment)
+    result = cli("check")
+    assert result.exit_code == EXIT_ERRORS
+    assert result.output.strip().splitlines() == [
+        "error: the Python module 'polib' is not installed in this environment; its packages predate "
+        "requirements.lock: run `make venv` (or any make target)"
+    ]
+    assert "Traceback" not in result.output
