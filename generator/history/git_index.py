@@ -17,7 +17,7 @@ import os
 import struct
 from pathlib import Path
 
-from generator.history.git_refs import MAX_POINTER_BYTES, path_kind, read_small, Unreadable
+from generator.history.git_refs import find_work_tree_git
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~2 million entries
 _HEADER = struct.Struct(">4sII")
@@ -25,26 +25,10 @@ _FIXED = 62  # ctime, mtime, dev, ino, mode, uid, gid, size (40 bytes), object i
 
 
 def find_index(guideline_folder: Path) -> tuple[Path, Path] | None:
-    """(work-tree root, index file) of the repository holding a guideline folder, or None."""
-    start = Path(guideline_folder).resolve().parent
-    for parent in (start, *start.parents):
-        dot = parent / ".git"
-        kind = path_kind(dot)
-        if not kind:
-            continue
-        if kind == "dir":
-            return parent, dot / "index"
-        if kind != "file":
-            return None
-        try:  # a linked work tree: "gitdir: <path>" (its own index lives there)
-            text = (read_small(dot, MAX_POINTER_BYTES) or "").strip()
-        except Unreadable:
-            return None
-        if not text.startswith("gitdir:"):
-            return None
-        git_dir = Path(os.path.normpath(parent / text[len("gitdir:"):].strip()))
-        return (parent, git_dir / "index") if path_kind(git_dir) == "dir" else None
-    return None
+    """(work-tree root, index file) of the repository holding a guideline folder, or None: the index
+    of the work tree's own git directory (a linked work tree has its own)."""
+    found = find_work_tree_git(guideline_folder)
+    return None if found is None else (found[0], found[1] / "index")
 
 
 def _read_index(path: Path) -> bytes | None:

@@ -82,8 +82,10 @@ def path_kind(path: Path) -> str:
     return "other"
 
 
-def find_git_dir(guideline_folder: Path) -> tuple[Path, Path] | None:
-    """(work-tree root, git directory holding the refs) for a guideline folder, or None outside git.
+def find_work_tree_git(guideline_folder: Path) -> tuple[Path, Path] | None:
+    """(work-tree root, the work tree's own git directory) for a guideline folder, or None outside git:
+    `.git` itself, or for a linked work tree or submodule the folder its `.git` file names
+    ("gitdir: <path>"; that folder holds the work tree's own index).
 
     The guideline folder's own `.git` (a copied or unpacked repository) is never considered: the
     search starts at its parent. A `.git` that is a symbolic link, or a `.git` file that does not
@@ -100,20 +102,35 @@ def find_git_dir(guideline_folder: Path) -> tuple[Path, Path] | None:
             return parent, dot
         if kind != "file":
             return None
-        try:  # a linked work tree or a submodule: "gitdir: <path>"
+        try:
             text = (read_small(dot, MAX_POINTER_BYTES) or "").strip()
-            if not text.startswith("gitdir:"):
-                return None
-            git_dir = Path(os.path.normpath(parent / text[len("gitdir:"):].strip()))
-            common = read_small(git_dir / "commondir", MAX_POINTER_BYTES)
         except Unreadable:
             return None
-        if common is not None:
-            git_dir = Path(os.path.normpath(git_dir / common.strip()))
-        if path_kind(git_dir) != "dir":
+        if not text.startswith("gitdir:"):
             return None
-        return parent, git_dir
+        git_dir = Path(os.path.normpath(parent / text[len("gitdir:"):].strip()))
+        return (parent, git_dir) if path_kind(git_dir) == "dir" else None
     return None
+
+
+def find_git_dir(guideline_folder: Path) -> tuple[Path, Path] | None:
+    """(work-tree root, git directory holding the refs) for a guideline folder, or None outside git:
+    the work tree's own git directory (find_work_tree_git), or for a linked work tree the common
+    one its `commondir` names."""
+    found = find_work_tree_git(guideline_folder)
+    if found is None:
+        return None
+    root, git_dir = found
+    if git_dir == root / ".git":
+        return found
+    try:
+        common = read_small(git_dir / "commondir", MAX_POINTER_BYTES)
+    except Unreadable:
+        return None
+    if common is None:
+        return found
+    git_dir = Path(os.path.normpath(git_dir / common.strip()))
+    return (root, git_dir) if path_kind(git_dir) == "dir" else None
 
 
 def _loose_tags(tags: Path) -> dict[str, str]:
