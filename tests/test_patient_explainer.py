@@ -396,9 +396,10 @@ def test_a_truncated_author_list_is_never_read_as_the_whole_team(explainer):
     leaflet, as the protocol prints 'et al.'."""
     g, v, html, root = build(explainer)
     (gomez,) = [s for s in v["sources"] if s["id"] == "gomez2016"]
-    assert gomez["who"] == "Gomez and Blumenschein"
+    assert gomez["who"] == {"names": ["Gomez", "Blumenschein"], "colleagues": False}
+    assert "Gomez and Blumenschein. The Lancet Oncology, 2016." in text_of(root)
     edit(explainer / "references.yaml", "  - id: gomez2016\n", "  - id: gomez2016\n    authors_truncated: true\n")
     g, v, html, root = build(explainer)
     (gomez,) = [s for s in v["sources"] if s["id"] == "gomez2016"]
-    assert gomez["who"] == "Gomez and colleagues"
-    assert "Gomez and colleagues. The Lancet Oncology, 2016." in html
+    assert gomez["who"] == {"names": ["Gomez"], "colleagues": True}
+    assert "Gomez and colleagues. The Lancet Oncology, 2016." in text_of(root)

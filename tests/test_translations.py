@@ -45,8 +45,8 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("translate", "update", "es", str(minimal))
     assert result.exit_code == 0, result.output
     po = minimal / "translations" / "es.po"
-    assert "created; 49 new" in result.output  # 10 fields of the guideline, 39 strings of the template and grading system
-    assert msgfmt_check(po) == "0 translated messages, 49 untranslated messages."
+    assert "created; 54 new" in result.output  # 12 fields of the guideline, 42 strings of the template and grading system
+    assert msgfmt_check(po) == "0 translated messages, 54 untranslated messages."
     contexts = [m.context for m in catalog(po) if m.id and m.context != "template"]
     assert contexts == [
         "patient:title",
@@ -59,6 +59,9 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
         "care-team:1:hours",
         "glossary:oligoprogression:term",
         "glossary:oligoprogression:definition",
+        # no author has a name or organisation: the PDF's Author names the committee by these roles
+        "author:1:role",
+        "author:2:role",
     ]
     text = entry(po, "statement:rec-local-therapy:patient.text")
     assert text.id.startswith("Your team may suggest treating each growing spot")
@@ -72,7 +75,7 @@ def test_update_creates_one_entry_per_field_keyed_by_field_with_a_fingerprint(mi
     result = cli("check", "--format", "json", str(minimal))
     found = json.loads(result.stdout)
     assert result.exit_code == 0
-    assert sum(d["code"] == "translation-missing" for d in found) == 49
+    assert sum(d["code"] == "translation-missing" for d in found) == 54
     assert all(d["path"].endswith("translations/es.po") and d["line"] > 1 for d in found if d["code"] == "translation-missing")
 
 
@@ -89,7 +92,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
 
     result = cli("translate", "update", "es", str(translated))
     assert result.exit_code == 0, result.output
-    assert "0 new, 1 changed (marked fuzzy), 47 unchanged, 0 obsolete" in result.output
+    assert "0 new, 1 changed (marked fuzzy), 52 unchanged, 0 obsolete" in result.output
     msgfmt_check(po)
     changed = entry(po, "statement:rec-local-therapy:patient.text")
     assert changed.fuzzy
@@ -102,7 +105,7 @@ def test_a_changed_source_marks_the_entry_fuzzy_keeps_the_old_translation_and_re
     status = cli("translate", "status", "--format", "json", str(translated))
     assert status.exit_code == 1  # not complete and current
     (lang,) = json.loads(status.stdout)[0]["languages"]
-    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (47, 1, 0)
+    assert (lang["translated"], lang["fuzzy"], lang["missing"]) == (52, 1, 0)
     assert lang["fuzzy_entries"] == ["statement:rec-local-therapy:patient.text"]
 
     result = cli("check", "--format", "json", str(translated))
@@ -154,9 +157,9 @@ def test_status_text_names_each_language_its_counts_its_review_state_and_its_rea
     result = cli("translate", "status", str(translated))
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert lines[0] == "translated (source language en, 48 fields)"
-    assert "  es: 48 translated, 0 fuzzy, 0 missing of 48; draft, not reviewed; complete" in lines
-    assert "  he: 1 translated, 0 fuzzy, 47 missing of 48; draft, not reviewed; incomplete" in lines
+    assert lines[0] == "translated (source language en, 53 fields)"
+    assert "  es: 53 translated, 0 fuzzy, 0 missing of 53; draft, not reviewed; complete" in lines
+    assert "  he: 1 translated, 0 fuzzy, 52 missing of 53; draft, not reviewed; incomplete" in lines
     assert any("Fernández-Huerta reading ease at least 60" in line for line in lines)
     assert any("no validated readability formula for he: every sentence at most 25 words" in line for line in lines)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import shutil
@@ -57,6 +58,9 @@ def test_each_language_gets_its_html_and_pdf_with_lang_switcher_draft_notice_and
     assert reader.trailer["/Root"]["/Lang"] == "es"
     links = [a["/A"].get("/URI") for page in reader.pages for a in (o.get_object() for o in page.get("/Annots", [])) if "/A" in a]
     assert "patient-explainer.pdf" in links  # the PDF's switcher points at the other PDF
+    # the PDF's Author: the guideline names only roles, so it is the committee, in the reader's language
+    assert reader.metadata.author == "Comité de la guía: Oncología torácica, Oncología radioterápica"
+    assert PdfReader(out / "patient-explainer.pdf").metadata.author == "Guideline committee: Thoracic oncology, Radiation oncology"
 
 
 def test_a_fuzzy_entry_is_shown_in_the_source_language_marked_and_refused_by_strict(translated, cli):
@@ -109,3 +113,51 @@ def test_the_template_s_own_words_are_translated(translated, cli):
         assert spanish in es and spanish not in en, spanish
     assert re.search(r"Versión 1\.1\.0 \(borrador\)\. En uso desde el 1 de enero de 2026\.", es)
     assert re.search(r"Version 1\.1\.0 \(draft\)\. In use from 1 January 2026\.", en)
+
+
+def _sources_text(html: str) -> str:
+    """The text of the source list (#sources), as a reader sees it (tags removed, spaces collapsed)."""
+    import tinyhtml5
+
+    root = tinyhtml5.parse(html)
+    section = next(e for e in root.iter("{http://www.w3.org/1999/xhtml}section") if e.get("id") == "sources")
+    return " ".join("".join(section.itertext()).split())
+
+
+def test_the_source_list_names_the_authors_in_the_translation_s_words(translated, cli):
+    """'Weickhardt and Scheier' is a template sentence with the names in it: the Spanish list says 'y'."""
+    assert build(cli, translated, "--html-only").exit_code == 0
+    out = cli.cwd / "out" / "translated"
+    es = _sources_text((out / "patient-explainer.es.html").read_text(encoding="utf-8"))
+    en = _sources_text((out / "patient-explainer.html").read_text(encoding="utf-8"))
+    assert "1. Weickhardt y Scheier. Journal of Thoracic Oncology, 2012." in es
+    assert "1. Weickhardt and Scheier. Journal of Thoracic Oncology, 2012." in en
+    assert " and " not in es
+
+
+def test_the_real_spanish_explainer_says_y_colaboradores_and_names_its_committee_in_spanish():
+    """The real guideline's Spanish explainer, HTML and PDF: every work with more authors than two (or a
+    truncated list) is '<name> y colaboradores', never 'and colleagues'; the PDF's Author is Spanish."""
+    from pypdf import PdfReader
+
+    from generator.content.loader import load_guideline
+    from generator.render import patient_translations
+    from generator.render.pdf import render_pdf
+
+    root = Path(__file__).resolve().parents[1] / "content" / "oligoprogression-egfr-nsclc"
+    g = load_guideline(root).guideline
+    files = patient_translations.render(patient_translations.view(g), {})
+    es_html = files["patient-explainer.es.html"].decode("utf-8")
+    listed = _sources_text(es_html)
+    assert "y colaboradores" in listed
+    assert "and colleagues" not in listed and "colleagues" not in es_html
+    assert "and colleagues" in _sources_text(files["patient-explainer.html"].decode("utf-8"))
+
+    pdf = render_pdf(files["patient-explainer.es.html"])
+    text = pdf_text(pdf)
+    assert "y colaboradores" in text and "colleagues" not in text
+    author = PdfReader(io.BytesIO(pdf)).metadata.author
+    assert author == (
+        "Comité de la guía: Oncología torácica (médica), Oncología radioterápica, Cirugía torácica, Radiología intervencionista, "
+        "Anatomía patológica y patología molecular, Farmacia oncológica, Representante de pacientes"
+    )

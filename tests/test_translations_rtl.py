@@ -74,3 +74,10 @@ def test_the_pdf_sets_hebrew_text_from_right_to_left(built):
     first = next(w for w in words if w["text"][::-1] == "טיפול")
     # right-aligned: the title's first word ends at the right margin, far from the left one
     assert page_width - first["x1"] < first["x0"]
+
+
+def test_the_pdf_author_of_the_hebrew_explainer_is_hebrew(built):
+    """The guideline names only its committee's roles: the PDF's Author is the committee, in Hebrew."""
+    from pypdf import PdfReader
+
+    assert PdfReader(built / "patient-explainer.he.pdf").metadata.author == "ועדת ההנחיה: אונקולוגיה של בית החזה, אונקולוגיית קרינה"

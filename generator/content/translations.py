@@ -13,6 +13,7 @@ stable key (the PO file's `msgctxt`):
 | `patient-section:<id>:key-point:<n>` | the n-th key point of a patient section (counted from 1) |
 | `statement:<id>:icon-array:outcome`, `statement:<id>:icon-array:group:<n>:label` | a paragraph's icon array |
 | `care-team:<n>:role`, `care-team:<n>:hours` | the n-th care team contact's role and hours |
+| `author:<n>:role` | the n-th author's role, when no author has a name or an organisation: the explainer's PDF then names its author "Guideline committee: <roles>" |
 | `reference:<id>:caution` | the published warning about a reference the explainer cites (its `patient_caution`, else its `caution`) |
 | `template` (msgid: the English string) | the template's own words (headings, notices), marked in templates/patient/ with Jinja's i18n extension, and the grading system's plain sentence for each strength the explainer shows ("How strong this advice is") |
 
@@ -121,6 +122,9 @@ def source_entries(g: Guideline) -> list[SourceEntry]:
     for entry in patient.glossary:
         out.append(SourceEntry(f"glossary:{entry.term}:term", entry.term, entry, "term", f"the glossary term {entry.term!r}"))
         out.append(SourceEntry(f"glossary:{entry.term}:definition", entry.definition, entry, "definition", f"the glossary definition of {entry.term!r}"))
+    if not any(a.name or a.organisation for a in g.meta.authors):  # render/pdf_info.py: named_authors is None
+        for i, a in enumerate(g.meta.authors, 1):
+            out.append(SourceEntry(f"author:{i}:role", a.role, a, "role", f"the role of author {i} (the PDF's Author: the guideline committee)"))
     refs = g.references_by_id
     for key in _cited_by_patient_text(g):
         ref = refs.get(key)

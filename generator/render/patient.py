@@ -31,19 +31,19 @@ def _long_date(value) -> str:
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
 
 
-def _who(ref: Reference) -> str | None:
-    """'Weickhardt and colleagues', 'Yu and Smith', or None when the work has no author.
+def _who(ref: Reference) -> dict | None:
+    """Who did the work, or None when it has no author: the family names the leaflet prints ('Yu', or
+    'Yu' and 'Smith') and whether it adds "and colleagues". The template words it (its strings are
+    translated: 'Weickhardt y colaboradores').
 
     A record whose author list is truncated (authors_truncated) names its first author "and
     colleagues" however few names it holds: "Iyengar" alone would say one person did the study."""
     people = ref.author or ref.editor
     if not people:
         return None
-    if len(people) == 1 and not ref.authors_truncated:
-        return citations.family_name(people[0])
-    if len(people) == 2 and not ref.authors_truncated:
-        return f"{citations.family_name(people[0])} and {citations.family_name(people[1])}"
-    return f"{citations.family_name(people[0])} and colleagues"
+    if len(people) <= 2 and not ref.authors_truncated:
+        return {"names": [citations.family_name(p) for p in people], "colleagues": False}
+    return {"names": [citations.family_name(people[0])], "colleagues": True}
 
 
 def _source(ref: Reference, number: int) -> dict:
@@ -152,7 +152,9 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict | None:
     )
     sources = [_source(refs[key], n) for key, n in sorted(numbers.items(), key=lambda item: item[1])]
     pdf = {  # the PDF's document information, in the leaflet's own terms
-        "author": pdf_info.author(g),
+        # Author: the authors' names, else the committee's roles, which the template words ("Guideline committee: ...")
+        "author": pdf_info.named_authors(g),
+        "committee": pdf_info.committee_roles(g),
         # Subject and Keywords are worded in the template (its strings are translated): the title and the terms
         "keyword_terms": [e["term"] for e in glossary],
         "date": pdf_info.date(g),

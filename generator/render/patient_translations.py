@@ -140,7 +140,10 @@ def translated_guideline(g: Guideline, t: Translation) -> tuple[Guideline, list[
         if key in texts:  # whichever of the two the explainer shows, it shows the translation
             r = r.model_copy(update={"caution": texts[key], "patient_caution": texts[key] if r.patient_caution else None})
         references.append(r)
-    copy = dataclasses.replace(g, meta=meta.model_copy(update={"patient": new_patient}), statements=statements, references=references)
+    authors = [a.model_copy(update={"role": tr(f"author:{i}:role", a.role)}) for i, a in enumerate(meta.authors, 1)]
+    copy = dataclasses.replace(
+        g, meta=meta.model_copy(update={"patient": new_patient, "authors": authors}), statements=statements, references=references
+    )
     return copy, untranslated, messages
 
 

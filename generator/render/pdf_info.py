@@ -9,13 +9,25 @@ from __future__ import annotations
 from generator.content.guideline import Guideline
 
 
-def author(g: Guideline) -> str:
-    """The authors' names, else their organisations, else 'Guideline committee: <roles>'."""
+def named_authors(g: Guideline) -> str | None:
+    """The authors' names, else their organisations, else None (the guideline names only roles)."""
     meta = g.meta
     names = [a.name for a in meta.authors if a.name and a.responsibility == "author"]
     names = names or [a.name for a in meta.authors if a.name]
     organisations = list(dict.fromkeys(a.organisation for a in meta.authors if a.organisation))
-    return ", ".join(names or organisations) or "Guideline committee: " + ", ".join(a.role for a in meta.authors)
+    return ", ".join(names or organisations) or None
+
+
+def committee_roles(g: Guideline) -> list[str]:
+    """The roles of the guideline's committee, which name it when no author has a name or organisation."""
+    return [a.role for a in g.meta.authors]
+
+
+def author(g: Guideline) -> str:
+    """The authors' names, else their organisations, else 'Guideline committee: <roles>' (the
+    clinician protocol's Author; the patient explainer words the committee in its own template,
+    so a translation translates it)."""
+    return named_authors(g) or "Guideline committee: " + ", ".join(committee_roles(g))
 
 
 def date(g: Guideline) -> str:
