@@ -49,15 +49,19 @@ def main() -> None:
 @format_option("text", "json", "github", help="text: path:line:col lines; json: an array; github: Actions annotations.")
 @strict_option()
 @today_option()
-def check(paths, fmt: str, strict: bool, today: dt.date) -> None:
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes checking folders the cache does not answer (default: the number of CPUs; lowered to those folders and to what available memory holds).")
+def check(paths, fmt: str, strict: bool, today: dt.date, jobs: int | None) -> None:
     """Validate guidelines: schema, citations, DOIs, grading, algorithm, codes, dates, text safety."""
     from generator.check.run import CheckContext
     from generator.build.check_cache import CheckCache
     from generator.build.checked import load_and_check
+    from generator.build.workers import available_cpus
 
     folders = folders_from(paths)
     ctx = CheckContext(today=today, strict=strict)
-    diagnostics = load_and_check(folders, ctx, CheckCache.default()).diagnostics  # unchanged folders: from the cache
+    # unchanged folders are answered from the cache; the others are loaded in parallel when there are several
+    diagnostics = load_and_check(folders, ctx, CheckCache.default(), workers=jobs or available_cpus()).diagnostics
     n_guidelines = len(folders)
     output = format_diagnostics(diagnostics, fmt)
     if output:

@@ -9,11 +9,15 @@ models); without one, every folder is loaded and its `Guideline` is kept for the
 
 from __future__ import annotations
 
+import gc
+import os
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from generator.build.check_cache import CheckCache
+from generator.build.workers import for_check
 from generator.check.run import CheckContext, duplicate_guideline_id, finalize, run_rules
 from generator.diagnostics import Diagnostic
 
@@ -40,7 +44,8 @@ class Checked:
         if self.guideline is None:
             from generator.content.loader import load_guideline
 
-            self.guideline = load_guideline(self.folder).guideline
+            with collector_paused():
+                self.guideline = load_guideline(self.folder).guideline
         return self.guideline
 
 
@@ -62,32 +67,129 @@ def check_folder(folder: Path, ctx: CheckContext, cache: CheckCache | None = Non
     """Load and check one folder, reusing (and storing) the cached result when a cache is given."""
     folder = Path(folder)
     cache = cache if cache is not None and cache.enabled else None
-    key = cache.content_key(folder) if cache else ""
-    today = ctx.today.isoformat()
-    hit = cache.get_check(folder, key, today, ctx.strict) if cache else None
+    hit, key = _from_cache(folder, ctx, cache)
     if hit is not None:
-        gid, found = hit
-        return Checked(folder, gid, finalize(found, ctx.strict), key)
+        return hit
+    guideline, found = _load_and_run_rules(folder, ctx)
+    return _store(folder, ctx, cache, key, guideline.id, found, guideline)
+
+
+def _from_cache(folder: Path, ctx: CheckContext, cache: CheckCache | None) -> tuple[Checked | None, str]:
+    """The cached answer for `folder` (None on a miss), and its content key ("" without a cache)."""
+    key = cache.content_key(folder) if cache else ""
+    hit = cache.get_check(folder, key, ctx.today.isoformat(), ctx.strict) if cache else None
+    if hit is None:
+        return None, key
+    gid, found = hit
+    return Checked(folder, gid, finalize(found, ctx.strict), key), key
+
+
+def _load_and_run_rules(folder: Path, ctx: CheckContext) -> tuple["Guideline", list[Diagnostic]]:
     from generator.content.loader import load_guideline
 
-    result = load_guideline(folder)
-    found = result.diagnostics + run_rules(result.guideline, ctx)
+    with collector_paused():
+        result = load_guideline(folder)
+        return result.guideline, result.diagnostics + run_rules(result.guideline, ctx)
+
+
+def _checked_in_worker(folder: Path, ctx: CheckContext) -> tuple[str, list[Diagnostic]]:
+    """A worker process's job: the guideline id and the unfinalized diagnostics (the loaded
+    guideline stays in the worker: sending it back would cost about what loading it again does)."""
+    guideline, found = _load_and_run_rules(folder, ctx)
+    return guideline.id, found
+
+
+def _store(folder: Path, ctx: CheckContext, cache: CheckCache | None, key: str, gid: str, found: list[Diagnostic],
+           guideline: "Guideline | None" = None) -> Checked:
     if cache:
-        cache.put_check(folder, key, today, ctx.strict, result.guideline.id, found)
-    return Checked(folder, result.guideline.id, finalize(found, ctx.strict), key, result.guideline)
+        cache.put_check(folder, key, ctx.today.isoformat(), ctx.strict, gid, found)
+    return Checked(folder, gid, finalize(found, ctx.strict), key, guideline)
 
 
-def load_and_check(folders: Iterable[Path], ctx: CheckContext, cache: CheckCache | None = None) -> CheckResult:
-    """Load and check every folder, then the checks across folders; diagnostics finalized."""
-    checked = [check_folder(Path(f), ctx, cache) for f in folders]
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a folder is loaded and checked, on again after.
+
+    Loading builds hundreds of thousands of small objects (YAML nodes, values, models) and none of
+    them forms a reference cycle, so a collection finds nothing to free; yet the collector walks
+    every live object each time enough have been made, and over a large library it took more time
+    than the parse itself. Reference counting still frees everything as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def load_and_check(folders: Iterable[Path], ctx: CheckContext, cache: CheckCache | None = None, *, workers: int = 1) -> CheckResult:
+    """Load and check every folder, then the checks across folders; diagnostics finalized.
+
+    With `workers` > 1, the folders the cache does not answer (when there are two or more) are loaded
+    and checked in up to that many worker processes (fewer when memory would not hold them: see
+    generator/build/workers.py), each folder in one; their `Checked.guideline`
+    is then None and `Checked.load()` loads it again when a caller needs it (`guideline check`
+    does not). The diagnostics are the same as in one process."""
+    folders = [Path(f) for f in folders]
+    cache = cache if cache is not None and cache.enabled else None
+    answered = [_from_cache(f, ctx, cache) for f in folders]
+    misses = [i for i, (hit, _) in enumerate(answered) if hit is None]
+    checked: list[Checked | None] = [hit for hit, _ in answered]
+    n = for_check(workers, len(misses)) if workers > 1 and len(misses) > 1 else 1
+    if n > 1:
+        for i, (gid, found) in _in_worker_processes([folders[i] for i in misses], ctx, n):
+            index = misses[i]
+            checked[index] = _store(folders[index], ctx, cache, answered[index][1], gid, found)
+    for index in misses:
+        if checked[index] is None:  # one process, or what a worker process could not finish
+            guideline, found = _load_and_run_rules(folders[index], ctx)
+            checked[index] = _store(folders[index], ctx, cache, answered[index][1], guideline.id, found, guideline)
+    done = [c for c in checked if c is not None]
     first: dict[str, Path] = {}
-    for c in checked:
+    for c in done:
         if c.id in first:
             c.diagnostics = finalize([*c.diagnostics, duplicate_guideline_id(c.folder, c.id, first[c.id])], ctx.strict)
         else:
             first[c.id] = c.folder
-    every = [d for c in checked for d in c.diagnostics] + tracked_outputs([c.folder for c in checked])
-    return CheckResult(checked, finalize(every, ctx.strict))
+    every = [d for c in done for d in c.diagnostics] + tracked_outputs([c.folder for c in done])
+    return CheckResult(done, finalize(every, ctx.strict))
+
+
+def _in_worker_processes(folders: list[Path], ctx: CheckContext, n: int) -> Iterator[tuple[int, tuple[str, list[Diagnostic]]]]:
+    """(index, result) of each folder a pool of `n` forked worker processes checked. Forked, so that
+    each starts with the loader and the rules this process has imported; where fork is unavailable,
+    or a worker dies (killed for memory), the folders it did not finish are left to the caller."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    try:
+        context = multiprocessing.get_context("fork")
+    except ValueError:  # pragma: no cover - a platform without fork
+        return
+    import generator.check.rules  # noqa: F401 - imported once here, inherited by every worker
+    import generator.content.loader  # noqa: F401
+
+    try:
+        with ProcessPoolExecutor(max_workers=n, mp_context=context, initializer=_init_check_worker, initargs=(os.getpid(),)) as pool:
+            futures = {pool.submit(_checked_in_worker, folder, ctx): i for i, folder in enumerate(folders)}
+            for future, i in futures.items():
+                try:
+                    yield i, future.result()
+                except BrokenProcessPool:
+                    return
+    except (BrokenProcessPool, OSError):  # could not start a worker: one process does the rest
+        return
+
+
+def _init_check_worker(parent: int) -> None:
+    import signal
+
+    from generator.render.process import die_with_parent
+
+    die_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the check process handles Ctrl-C
 
 
 # The tool's own caches and outputs, relative to the repository root: never to be committed.

@@ -40,7 +40,7 @@ from generator.build.check_cache import CheckCache
 from generator.build.hashing import canonical_json, file_sha256, generator_fingerprint, module_fingerprint, sha256, tree_hash
 from generator.build.hashing import MAX_OUTPUT_BYTES, MAX_TREE_FILE_BYTES, signed_by_us, sign
 from generator.build.checked import Checked, load_and_check
-from generator.build.workers import for_build as size_pool
+from generator.build.workers import available_cpus as default_jobs, for_build as size_pool
 from generator.diagnostics import Diagnostic, display_path, one_line
 from generator.render.process import die_with_parent
 from generator.render.site_index import read_regular
@@ -433,13 +433,6 @@ def render_document(module: str, view: Any, deps: dict[str, bytes], filename: st
         if type(exc).__name__ not in message:
             message = f"{type(exc).__name__}: {message}"
         return Rendered(None, message, time.perf_counter() - start)
-
-
-def default_jobs() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 class Workers:

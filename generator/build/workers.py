@@ -27,6 +27,10 @@ PDF_WORKER_MIB = 1536
 # A worker that renders HTML, SVG and metadata only (--html-only): the whole --html-only build of a
 # 334-page protocol peaks at 83 MiB in one process.
 HTML_WORKER_MIB = 100
+# A `guideline check` worker (forked from the check, so the imported code is shared) loads one folder:
+# it grew by 60 MiB for a statements file at the 2 MiB limit; counted for a folder whose every
+# content file is at the limit.
+CHECK_WORKER_MIB = 256
 
 MEMINFO = Path("/proc/meminfo")
 CGROUP = Path("/sys/fs/cgroup")
@@ -116,3 +120,17 @@ def for_build(requested: int, work: int, pdf: bool, notify: Callable[[str], None
     if found.note and notify and (explicit or found.by_memory):
         notify(found.note)
     return found.count
+
+
+def for_check(requested: int, folders: int) -> int:
+    """The worker processes for checking `folders` folders the cache does not answer (no note: a
+    check's worker count changes nothing it reports)."""
+    return worker_count(requested, folders, mem_available(), CHECK_WORKER_MIB * 2**20).count
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (its affinity mask, not the machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)

@@ -116,21 +116,24 @@ def _text_fields(model: type[ContentModel]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _walk(obj: ContentModel) -> Iterator[TextField]:
+def _walk(obj: ContentModel, out: list[TextField]) -> list[TextField]:
+    """Append the text fields of `obj` and of everything inside it to `out`, in the fields' declared
+    order (a list, not a generator: a check walks some hundred thousand fields)."""
     kinds = _text_fields(type(obj))
-    for name, value in obj.__dict__.items():  # the model's fields, in their declared order
+    for name, value in obj.__dict__.items():
         if isinstance(value, ContentModel):
-            yield from _walk(value)
+            _walk(value, out)
         elif isinstance(value, list):
             for i, item in enumerate(value):
                 if isinstance(item, ContentModel):
-                    yield from _walk(item)
+                    _walk(item, out)
                 elif isinstance(item, str) and name in kinds:
                     kind, audience = kinds[name]
-                    yield TextField(obj, name, item, kind == "markdown", audience, kind, i)
+                    out.append(TextField(obj, name, item, kind == "markdown", audience, kind, i))
         elif isinstance(value, str) and name in kinds:
             kind, audience = kinds[name]
-            yield TextField(obj, name, value, kind == "markdown", audience, kind)
+            out.append(TextField(obj, name, value, kind == "markdown", audience, kind))
+    return out
 
 
 _MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("text_fields_memo", default=None)
@@ -151,27 +154,18 @@ def iter_text(g: Guideline) -> Iterator[TextField]:
     """Every text field of the guideline: guideline.yaml, statements, algorithm (features included), references, vignettes, sign-off."""
     memo = _MEMO.get()
     if memo is None:
-        return _iter_text(g)
+        return iter(_text_of(g))
     entry = memo.get(id(g))
     if entry is None or entry[0] is not g:
-        entry = memo[id(g)] = (g, tuple(_iter_text(g)))
+        entry = memo[id(g)] = (g, tuple(_text_of(g)))
     return iter(entry[1])
 
 
-def _iter_text(g: Guideline) -> Iterator[TextField]:
-    if g.meta is not None:
-        yield from _walk(g.meta)
-    for s in g.statements:
-        yield from _walk(s)
-    if g.algorithm is not None:
-        yield from _walk(g.algorithm)
-    for n in g.nodes:
-        yield from _walk(n)
-    for f in g.features:
-        yield from _walk(f)
-    for v in g.vignettes:
-        yield from _walk(v)
-    for r in g.references:
-        yield from _walk(r)
-    if g.signoff is not None:  # names, roles and declared interests are printed in the protocol
-        yield from _walk(g.signoff)
+def _text_of(g: Guideline) -> list[TextField]:
+    out: list[TextField] = []
+    for model in (g.meta, *g.statements, g.algorithm, *g.nodes, *g.features, *g.vignettes, *g.references,
+                  g.signoff):  # sign-off: names, roles and declared interests are printed in the protocol
+        if model is not None:
+            _walk(model, out)
+    return out
+

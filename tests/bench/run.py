@@ -137,26 +137,33 @@ def check_library(b: Bench, rows: list[Row]) -> None:
     files = sorted(p for f in folders for p in f.iterdir() if p.suffix == ".yaml")
     ctx = CheckContext(today=dt.date(2026, 6, 1))
     os.chdir(b.work)
-    bare, cold, warm = [], [], []
+    from generator.build.workers import available_cpus
+
+    cpus = available_cpus()
+    bare, cold, one, warm = [], [], [], []
     for rep in range(3):
         start = time.perf_counter()
         for p in files:
             yaml.load(p.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
         bare.append(time.perf_counter() - start)
-        cache = CheckCache(b.work / f"check-cache-{rep}")
         log(f"check of 5,000 statements, cold (repetition {rep + 1})")
-        start = time.perf_counter()
-        diags = load_and_check(folders, ctx, cache).diagnostics
-        cold.append(time.perf_counter() - start)
+        for workers, times in ((cpus, cold), (1, one)):
+            cache = CheckCache(b.work / f"check-cache-{rep}-{workers}")
+            start = time.perf_counter()
+            diags = load_and_check(folders, ctx, cache, workers=workers).diagnostics
+            times.append(time.perf_counter() - start)
         errors = [d for d in diags if d.is_error]
         if errors:
             raise SystemExit("bench: the synthetic library does not pass the check:\n" + "\n".join(d.format_text() for d in errors[:10]))
         start = time.perf_counter()
-        load_and_check(folders, ctx, cache)
+        load_and_check(folders, ctx, cache, workers=cpus)
         warm.append(time.perf_counter() - start)
-    note = f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB, in-process"
+    note = (f"{len(files)} files, {sum(p.stat().st_size for p in files) / 1e6:.1f} MB, in-process as `guideline check` does it: "
+            f"the folders in {cpus} worker process{'es' if cpus != 1 else ''} (one per CPU)")
     rows.append(ratio_row("check, 5,000-statement library vs bare CSafeLoader parse: cold", min(cold), min(bare), "<= 1.5", lambda r: r <= 1.5, note))
-    rows.append(ratio_row("  ... warm (unchanged files, check cache)", min(warm), min(bare), "<= 0.05", lambda r: r <= 0.05))
+    rows.append(ratio_row("  ... cold, in one process (informative)", min(one), min(bare), "", lambda r: None,
+                          "the same work on one CPU: the bare parse is one process too"))
+    rows.append(ratio_row("  ... warm (unchanged files, check cache)", min(warm), min(bare), "<= 0.02", lambda r: r <= 0.02))
 
 
 def parallel(b: Bench, rows: list[Row]) -> None:

@@ -24,6 +24,7 @@ How numbers are read (the same way in the checked text and in the supporting tex
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Iterable, Iterator
 
@@ -44,7 +45,13 @@ RATIO = re.compile(rf"(?<![\w.·])({_DIGITS}) (?:in|out of) ({_DIGITS})(?!\w)", 
 LIST_MARKER = re.compile(r"^[ \t]*\d+[.)][ \t]", re.MULTILINE)  # "1. " opening a Markdown list item
 
 
+@lru_cache(maxsize=4096)  # a guideline writes the same few hundred numbers again and again
 def value(token: str) -> Decimal | None:
+    if token[:1].isdigit():
+        try:
+            return Decimal(token.replace("·", ".")).normalize()
+        except InvalidOperation:
+            return None
     word = token.lower().replace("-", " ").split()
     if word and word[0] in TENS:
         return Decimal(TENS[word[0]] + (UNITS[word[1]] if len(word) > 1 else 0))
@@ -89,19 +96,33 @@ def unsupported(text: str, supported: set[Decimal]) -> Iterator[tuple[int, str]]
             yield offset, written
 
 
-def _support(statements: Iterable[Statement]) -> tuple[set[Decimal], list[str]]:
+def _support(s: Statement) -> tuple[frozenset[Decimal], tuple[str, ...]]:
+    """The numbers the citations of `s` (and its definition_numbers) support, and the keys it cites."""
+    values: set[Decimal] = set()
+    keys: list[str] = []
+    for c in s.citations:
+        keys.append(c.key)
+        for text in (c.quote, c.locator):
+            if text:
+                values.update(v for _, _, v in numbers_in(text))
+    for n in s.definition_numbers:
+        v = value(str(n))
+        if v is not None:
+            values.add(v)
+    return frozenset(values), tuple(dict.fromkeys(keys))
+
+
+def _support_of(statements: Iterable[Statement], own: dict[int, tuple[frozenset[Decimal], tuple[str, ...]]]) -> tuple[set[Decimal], list[str]]:
+    """The union of the support of several statements, each read once (`own`, by the statement object:
+    two statements may share an id, which another rule reports)."""
     values: set[Decimal] = set()
     keys: list[str] = []
     for s in statements:
-        for c in s.citations:
-            keys.append(c.key)
-            for text in (c.quote, c.locator):
-                if text:
-                    values.update(v for _, _, v in numbers_in(text))
-        for n in s.definition_numbers:
-            v = value(str(n))
-            if v is not None:
-                values.add(v)
+        if id(s) not in own:
+            own[id(s)] = _support(s)
+        found, cited = own[id(s)]
+        values |= found
+        keys.extend(cited)
     return values, list(dict.fromkeys(keys))
 
 
@@ -114,12 +135,13 @@ def _fields(s: Statement) -> Iterator[tuple[ContentModel, str, str, str]]:
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     by_id = g.statements_by_id
+    read: dict[int, tuple[frozenset[Decimal], tuple[str, ...]]] = {}
     for s in g.statements:
-        own, keys = _support([s])
+        own, keys = _support_of([s], read)
         checks = [(owner, name, text, label, own, keys) for owner, name, text, label in _fields(s)]
         if s.patient is not None:
             based_on = [s, *(by_id[i] for i in s.patient.also_based_on if i in by_id)]
-            values, patient_keys = _support(based_on)
+            values, patient_keys = _support_of(based_on, read)
             checks.append((s.patient, "text", s.patient.text, "patient text", values, patient_keys))
         for owner, name, text, label, values, cited in checks:
             reported: set[str] = set()
