@@ -31,7 +31,7 @@ from generator.build.hashing import FORMAT as CACHE_FORMAT
 from generator.build.hashing import content_files, digest, generator_fingerprint, module_fingerprint, tree_hash  # noqa: F401
 from generator.build.hashing import bytes_signed_by_us, file_sha256, sign_bytes
 from generator.diagnostics import Diagnostic, Location, Severity
-from generator.render.site_index import read_regular
+from generator.content.regular_file import read_regular
 
 MAX_ENTRY_BYTES = 64 * 1024 * 1024  # the views of a very large guideline
 _SIGNED = b"hmac-sha256:"  # an entry: this, the signature in hex, a line break, the JSON body

@@ -43,7 +43,7 @@ from generator.build.checked import Checked, load_and_check
 from generator.build.workers import available_cpus as default_jobs, for_build as size_pool
 from generator.diagnostics import Diagnostic, display_path, one_line
 from generator.render.process import die_with_parent
-from generator.render.site_index import read_regular
+from generator.content.regular_file import read_regular
 from generator.render import documents as document_registry
 from generator.render.documents import DocumentSpec
 from generator.content.paths import PROJECT_ROOT, TEMPLATES

@@ -41,7 +41,8 @@ from urllib.parse import unquote, urlsplit
 
 from generator.diagnostics import Diagnostic, format_diagnostics, one_line
 from generator.content.paths import TEMPLATES
-from generator.render.site_index import MAX_DOCUMENT_BYTES, collect, read_regular, render_index
+from generator.content.regular_file import read_regular
+from generator.render.site_index import MAX_DOCUMENT_BYTES, collect, render_index
 
 POLL_SECONDS = 0.5
 IDLE_SECONDS = 20  # a connection that sends nothing for this long is closed

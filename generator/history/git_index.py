@@ -13,10 +13,10 @@ used, nothing is read through a symbolic link.
 
 from __future__ import annotations
 
-import os
 import struct
 from pathlib import Path
 
+from generator.content.regular_file import read_regular
 from generator.history.git_refs import find_work_tree_git
 
 MAX_INDEX_BYTES = 256 * 1024 * 1024  # ~2 million entries
@@ -32,26 +32,8 @@ def find_index(guideline_folder: Path) -> tuple[Path, Path] | None:
 
 
 def _read_index(path: Path) -> bytes | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not (st.st_mode & 0o170000 == 0o100000) or st.st_size > MAX_INDEX_BYTES:
-            return None
-        chunks, left = [], st.st_size
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
+    data = read_regular(path, MAX_INDEX_BYTES + 1)
+    return None if data is None or len(data) > MAX_INDEX_BYTES else data
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.content.regular_file import read_regular
 from generator.content.slug import is_slug
 from generator.diagnostics import one_line
 
@@ -56,29 +57,6 @@ def regular_file(path: Path) -> os.stat_result | None:
     except (OSError, ValueError):  # ValueError: a NUL in the name
         return None
     return st if stat.S_ISREG(st.st_mode) else None
-
-
-def read_regular(path: Path, limit: int) -> bytes | None:
-    """At most `limit` bytes of a regular file, never through a symbolic link, never blocking on a FIFO."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except (OSError, ValueError):
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks, left = [], limit
-        while left > 0:
-            chunk = os.read(fd, min(left, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _real_folder(path: Path) -> bool:

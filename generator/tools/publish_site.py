@@ -36,7 +36,8 @@ from generator.content.paths import PROJECT_ROOT
 from generator.render.documents import DOCUMENTS
 from generator.history.changes import run_git, version_key
 from generator.history.git_refs import RELEASE_TAG
-from generator.render.site_index import MANIFEST, MAX_MANIFEST_BYTES, STYLE, Document, read_regular, regular_file
+from generator.content.regular_file import read_regular
+from generator.render.site_index import MANIFEST, MAX_MANIFEST_BYTES, STYLE, Document, regular_file
 from generator.errors import GuidelineError
 
 UNRELEASED = "unreleased"
