@@ -526,4 +526,5 @@ def test_vignettes_are_worked_examples_with_the_route_the_check_walks():
         steps = [int(n) for n in re.findall(r'href="#step-(\d+)"', block)]
         assert steps == [graph.by_id[n].number for n in graph.walk(v.features).route]
         assert steps[-1] == graph.by_id[v.end].number
-    assert "ECOG performance status? <strong>3 ECOG grade</strong>" in html
+    assert "ECOG performance status? <strong>3</strong>" in html  # a score has no unit
+    assert re.search(r"lesions are progressing\? <strong>\d+ lesions</strong>", html)  # a count prints its unit
