@@ -42,29 +42,43 @@ def _signed_part(kind: str, slot: Path, body: bytes) -> bytes:
     return kind.encode() + b"\0" + slot.name.encode() + b"\0" + body
 
 
-def library_files(folder: Path) -> dict[str, str | None]:
+def library_files(folder: Path, memo: dict | None = None) -> dict[str, str | None]:
     """sha256 of what a guideline reads from its library: the bibliography beside the guideline
     folder, and the other guidelines' guideline.yaml (`related` shows their titles and versions);
-    each read bounded and never through a link, like every other file of the key."""
-    from generator.content.folders import GUIDELINE_FILE, library_folder, library_references
+    each read bounded and never through a link, like every other file of the key. With `memo` (one
+    dict for one run over many folders), each library is read once, not once per guideline in it:
+    a library of n guidelines would otherwise hash n x n files."""
+    from generator.content.folders import library_folder
+
+    root = library_folder(folder)
+    library = memo.get(root) if memo is not None else None
+    if library is None:
+        library = _library_digests(root)
+        if memo is not None:
+            memo[root] = library
+    references, others = library
+    me = Path(folder).resolve()
+    return {"references": references, **{name: digest for name, where, digest in others if where != me}}
+
+
+def _library_digests(root: Path) -> tuple[str | None, list[tuple[str, Path, str]]]:
+    from generator.content.folders import GUIDELINE_FILE, LIBRARY_REFERENCES
 
     def digest_of(path: Path) -> str | None:
         if path.is_symlink():
             return "link"
         return (file_sha256(path) or "unreadable") if path.exists() else None
 
-    out = {"references": digest_of(library_references(folder))}
-    root = library_folder(folder)
     try:
         children = sorted(c for c in root.iterdir() if c.is_dir() and not c.is_symlink())
     except OSError:
         children = []
-    me = Path(folder).resolve()
+    others = []
     for child in children:
         # a folder without guideline.yaml (a cache beside the guidelines, say) is no guideline
-        if child.resolve() != me and (found := digest_of(child / GUIDELINE_FILE)) is not None:
-            out[child.name] = found
-    return out
+        if (found := digest_of(child / GUIDELINE_FILE)) is not None:
+            others.append((child.name, child.resolve(), found))
+    return digest_of(root / LIBRARY_REFERENCES), others
 
 
 def _digest(*parts: Any) -> str:
@@ -98,7 +112,9 @@ class CheckCache:
     def enabled(self) -> bool:
         return self.root is not None
 
-    def content_key(self, folder: Path) -> str:
+    def content_key(self, folder: Path, memo: dict | None = None) -> str:
+        """The key of everything the check of `folder` reads. `memo`: one dict shared by the
+        folders of one run (see `library_files`), never kept across runs: files change between them."""
         folder = Path(folder)
         # release tags feed the documents' "What changed in this version" (generator/history/changes.py)
         from generator.history.git_refs import release_fingerprint
@@ -109,7 +125,7 @@ class CheckCache:
         translated_templates = tree_hash(TEMPLATES / TEMPLATE_FOLDER) if (folder / "translations").is_dir() else ""
         return _digest(
             generator_fingerprint(), str(Path.cwd()), str(folder), str(folder.resolve()), content_files(folder),
-            release_fingerprint(folder), translated_templates, library_files(folder),
+            release_fingerprint(folder), translated_templates, library_files(folder, memo),
         )
 
     def _slot(self, kind: str, folder: Path) -> Path:

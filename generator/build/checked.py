@@ -74,9 +74,10 @@ def check_folder(folder: Path, ctx: CheckContext, cache: CheckCache | None = Non
     return _store(folder, ctx, cache, key, guideline.id, found, guideline)
 
 
-def _from_cache(folder: Path, ctx: CheckContext, cache: CheckCache | None) -> tuple[Checked | None, str]:
-    """The cached answer for `folder` (None on a miss), and its content key ("" without a cache)."""
-    key = cache.content_key(folder) if cache else ""
+def _from_cache(folder: Path, ctx: CheckContext, cache: CheckCache | None, memo: dict | None = None) -> tuple[Checked | None, str]:
+    """The cached answer for `folder` (None on a miss), and its content key ("" without a cache);
+    `memo` is shared by the folders of one run (CheckCache.content_key)."""
+    key = cache.content_key(folder, memo) if cache else ""
     hit = cache.get_check(folder, key, ctx.today.isoformat(), ctx.strict) if cache else None
     if hit is None:
         return None, key
@@ -133,7 +134,8 @@ def load_and_check(folders: Iterable[Path], ctx: CheckContext, cache: CheckCache
     does not). The diagnostics are the same as in one process."""
     folders = [Path(f) for f in folders]
     cache = cache if cache is not None and cache.enabled else None
-    answered = [_from_cache(f, ctx, cache) for f in folders]
+    memo: dict = {}
+    answered = [_from_cache(f, ctx, cache, memo) for f in folders]
     misses = [i for i, (hit, _) in enumerate(answered) if hit is None]
     checked: list[Checked | None] = [hit for hit, _ in answered]
     n = for_check(workers, len(misses)) if workers > 1 and len(misses) > 1 else 1
