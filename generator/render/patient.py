@@ -19,6 +19,7 @@ from generator.render.documents import ViewInputs
 from generator.content.guideline import Guideline
 from generator.content.models import Reference
 from generator.content.patient_text import used_glossary
+from generator.content.po import direction
 from generator.render import citations, pdf_info
 from generator.render.environment import render_template
 
@@ -46,7 +47,10 @@ def _who(ref: Reference) -> dict | None:
     return {"names": [citations.family_name(people[0])], "colleagues": True}
 
 
-def _source(ref: Reference, number: int) -> dict:
+def _source(ref: Reference, number: int, language: str) -> dict:
+    """`language`, `dir`: the language the work's title, journal and names are written in (the
+    reference's CSL `language`, else the guideline's), which a translated page isolates them in."""
+    language = ref.language or language
     return {
         "number": number,
         "id": ref.id,
@@ -57,6 +61,8 @@ def _source(ref: Reference, number: int) -> dict:
         "doi": doi.normalise(ref.DOI),
         "url": doi.url(ref.DOI),
         "caution": ref.patient_caution,  # plain wording; check refuses a caution without it
+        "language": language,
+        "dir": direction(language),
     }
 
 
@@ -150,7 +156,7 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict | None:
         ({"term": e.term[:1].upper() + e.term[1:], "definition": e.definition} for e in used_glossary(g)),
         key=lambda e: e["term"].casefold(),
     )
-    sources = [_source(refs[key], n) for key, n in sorted(numbers.items(), key=lambda item: item[1])]
+    sources = [_source(refs[key], n, meta.language) for key, n in sorted(numbers.items(), key=lambda item: item[1])]
     pdf = {  # the PDF's document information, in the leaflet's own terms
         # Author: the authors' names, else the committee's roles, which the template words ("Guideline committee: ...")
         "author": pdf_info.named_authors(g),
@@ -164,6 +170,9 @@ def view(g: Guideline, given: ViewInputs | None = None) -> dict | None:
         "language": meta.language,
         "title": patient.title,
         "guideline_title": meta.title,
+        # the language of what no translation translates (the guideline's title, the works' titles and names)
+        "content_language": meta.language,
+        "content_dir": direction(meta.language),
         "version": meta.version,
         "status": meta.status,
         "effective": _long_date(meta.dates.effective),
