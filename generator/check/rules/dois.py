@@ -3,7 +3,7 @@ in the guideline or in the library bibliography (content/references.yaml), never
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Iterable, Iterator
 
 from generator.content import doi
 from generator.diagnostics import Diagnostic
@@ -12,20 +12,9 @@ from generator.content.guideline import Guideline
 
 def check(g: Guideline, ctx) -> Iterator[Diagnostic]:
     yield from _library(g)
-    seen: dict[str, str] = {}
     library = {id(r) for r in g.library_references}
-    for ref in g.references:
-        if id(ref) in library:  # checked with the whole library above
-            continue
-        why = doi.problem(ref.DOI)
-        if why:
-            yield Diagnostic.error(ref.location("DOI"), "invalid-doi", why)
-            continue
-        norm = doi.normalise(ref.DOI)
-        if norm in seen:
-            yield Diagnostic.error(ref.location("DOI"), "duplicate-doi", f"DOI {norm} is also used by reference {seen[norm]!r}")
-        else:
-            seen[norm] = ref.id
+    # the library's own entries are checked with the whole library above
+    yield from _doi_problems((r for r in g.references if id(r) not in library), {})
     if not g.statements:
         return
     cited = {c.key for s in g.statements for c in s.citations}
@@ -39,16 +28,7 @@ def _library(g: Guideline) -> Iterator[Diagnostic]:
     if not g.library_references:
         return
     by_doi: dict[str, str] = {}
-    for ref in g.library_references:
-        why = doi.problem(ref.DOI)
-        if why:
-            yield Diagnostic.error(ref.location("DOI"), "invalid-doi", why)
-            continue
-        norm = doi.normalise(ref.DOI)
-        if norm in by_doi:
-            yield Diagnostic.error(ref.location("DOI"), "duplicate-doi", f"DOI {norm} is also used by reference {by_doi[norm]!r}")
-        else:
-            by_doi.setdefault(norm, ref.id)
+    yield from _doi_problems(g.library_references, by_doi)
     library_ids = {r.id for r in g.library_references}
     library = {id(r) for r in g.library_references}
     for ref in g.references:
@@ -69,3 +49,18 @@ def _library(g: Guideline) -> Iterator[Diagnostic]:
                 f"DOI {norm} is also the DOI of {by_doi[norm]!r} in the library bibliography {g.library_path}; "
                 f"delete this reference and cite {by_doi[norm]!r}",
             )
+
+
+def _doi_problems(refs: Iterable, seen: dict[str, str]) -> Iterator[Diagnostic]:
+    """`invalid-doi` and `duplicate-doi` for `refs`; `seen` collects each valid DOI, normalised, with
+    the id of the first reference that has it."""
+    for ref in refs:
+        why = doi.problem(ref.DOI)
+        if why:
+            yield Diagnostic.error(ref.location("DOI"), "invalid-doi", why)
+            continue
+        norm = doi.normalise(ref.DOI)
+        if norm in seen:
+            yield Diagnostic.error(ref.location("DOI"), "duplicate-doi", f"DOI {norm} is also used by reference {seen[norm]!r}")
+        else:
+            seen[norm] = ref.id
